@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+import { SummaryReporter } from './scripts/summary-reporter.ts';
+
+// One run over every workspace project so the totals cover the whole repository.
+export default defineConfig({
+  test: {
+    projects: ['packages/*', 'apps/*', 'bench'],
+    reporters: ['default', new SummaryReporter()],
+  },
+});
