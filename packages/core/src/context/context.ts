@@ -1,0 +1,107 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { globalSlot } from '../internal/global-slot.js';
+import { uuidv7 } from './uuid-v7.js';
+
+/** What otelkit knows about the unit of work in progress: the ids every record about it carries. */
+export interface OtelkitContext {
+  correlationId: string;
+  userId?: string;
+  sessionId?: string;
+}
+
+/** The header that carries the correlation id between services. */
+export const CORRELATION_ID_HEADER = 'x-correlation-id';
+
+const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+// Shared through a versioned global slot so that two installed copies of core agree on the current context.
+const storage = (): AsyncLocalStorage<OtelkitContext> =>
+  globalSlot('context', () => new AsyncLocalStorage<OtelkitContext>());
+
+/** Whether a value may be used as a correlation id: 1–128 characters of `[A-Za-z0-9._:-]`. */
+export function isValidCorrelationId(value: unknown): value is string {
+  return typeof value === 'string' && VALID_ID.test(value);
+}
+
+/** A new correlation id (a UUID v7, so ids sort by time). */
+export function newCorrelationId(): string {
+  return uuidv7();
+}
+
+/** Headers as Node, fetch and most frameworks give them. */
+export type HeadersLike =
+  | { get(name: string): string | null }
+  | Readonly<Record<string, string | readonly string[] | number | undefined>>;
+
+/**
+ * The correlation id of an inbound request: its `x-correlation-id` header when that is 1–128 characters of
+ * `[A-Za-z0-9._:-]`, otherwise a new UUID v7. CR/LF, oversized and otherwise invalid values never pass.
+ *
+ * @example
+ * ```ts
+ * correlationIdFrom(req.headers); // 'req-7f3b2a1c-4d5e', or a fresh '0192…' id
+ * ```
+ */
+export function correlationIdFrom(headers: HeadersLike | undefined | null): string {
+  let raw: unknown;
+  try {
+    if (headers && typeof (headers as { get?: unknown }).get === 'function') {
+      raw = (headers as { get(name: string): string | null }).get(CORRELATION_ID_HEADER);
+    } else if (headers) {
+      const h = headers as Record<string, unknown>;
+      raw = h[CORRELATION_ID_HEADER];
+      if (raw === undefined) {
+        for (const key of Object.keys(h)) {
+          if (key.toLowerCase() === CORRELATION_ID_HEADER) {
+            raw = h[key];
+            break;
+          }
+        }
+      }
+    }
+  } catch {
+    raw = undefined;
+  }
+  if (Array.isArray(raw)) raw = raw[0];
+  return isValidCorrelationId(raw) ? raw : uuidv7();
+}
+
+/**
+ * Runs `fn` with an otelkit context; fields not given are inherited from the enclosing context. An invalid
+ * correlation id is replaced by a new one rather than propagated.
+ *
+ * @example
+ * ```ts
+ * runWithContext({ correlationId: correlationIdFrom(req.headers), userId: 'user-12345' }, () => handle(req));
+ * ```
+ */
+export function runWithContext<R>(context: Partial<OtelkitContext>, fn: () => R): R {
+  const parent = storage().getStore();
+  const next: OtelkitContext = {
+    correlationId: isValidCorrelationId(context.correlationId)
+      ? context.correlationId
+      : (parent?.correlationId ?? uuidv7()),
+  };
+  const userId = context.userId ?? parent?.userId;
+  const sessionId = context.sessionId ?? parent?.sessionId;
+  if (userId !== undefined) next.userId = String(userId).slice(0, 256);
+  if (sessionId !== undefined) next.sessionId = String(sessionId).slice(0, 256);
+  return storage().run(next, fn);
+}
+
+/** The current otelkit context, or `undefined` outside {@link runWithContext}. */
+export function getContext(): Readonly<OtelkitContext> | undefined {
+  return storage().getStore();
+}
+
+/**
+ * Adds the user or session to the current context once it is known (after authentication, say). Returns false
+ * outside a context.
+ */
+export function updateContext(patch: Pick<Partial<OtelkitContext>, 'userId' | 'sessionId'>): boolean {
+  const current = storage().getStore();
+  if (!current) return false;
+  if (patch.userId !== undefined) current.userId = String(patch.userId).slice(0, 256);
+  if (patch.sessionId !== undefined) current.sessionId = String(patch.sessionId).slice(0, 256);
+  return true;
+}
