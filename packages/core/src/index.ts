@@ -57,3 +57,9 @@ export type {
   SerializedError,
 } from './schema/log-record.js';
 export { LOG_LEVELS } from './schema/log-record.js';
+export type { WarningSink } from './telemetry/internal-warning.js';
+export { setWarningSink, warnOnce } from './telemetry/internal-warning.js';
+export type { RecordListener } from './telemetry/record-hooks.js';
+export { hasRecordListeners, onRecord, publishRecord } from './telemetry/record-hooks.js';
+export type { DropCount, TelemetrySignal } from './telemetry/self-telemetry.js';
+export { droppedTelemetry, recordDropped } from './telemetry/self-telemetry.js';

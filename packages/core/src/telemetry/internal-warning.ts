@@ -1,0 +1,79 @@
+import { globalSlot } from '../internal/global-slot.js';
+import { safeString } from '../internal/safe.js';
+
+/** Where otelkit writes its own warnings: one JSON line in the core schema. Replaceable for tests and hosts. */
+export type WarningSink = (line: string) => void;
+
+interface WarningState {
+  last: Map<string, { at: number; suppressed: number }>;
+  sink: WarningSink;
+}
+
+const DEFAULT_INTERVAL_MS = 60_000;
+const MAX_KEYS = 1000;
+
+const state = (): WarningState =>
+  globalSlot('internal-warnings', () => ({
+    last: new Map(),
+    sink: (line: string) => {
+      try {
+        process.stderr.write(`${line}\n`);
+      } catch {
+        /* stderr closed: nothing else to do */
+      }
+    },
+  }));
+
+/** Replaces the sink of otelkit's own warnings (stderr by default). Returns the previous sink. */
+export function setWarningSink(sink: WarningSink): WarningSink {
+  const s = state();
+  const previous = s.sink;
+  s.sink = sink;
+  return previous;
+}
+
+/**
+ * Reports a problem inside otelkit itself (an exporter failing, telemetry dropped) as one WARN record of the core
+ * schema — at most once per `key` and interval, with the number of repeats suppressed since the last report. Never
+ * throws: instrumentation trouble must not reach the user's request.
+ */
+export function warnOnce(
+  key: string,
+  message: string,
+  context: Record<string, unknown> = {},
+  intervalMs: number = DEFAULT_INTERVAL_MS,
+): boolean {
+  try {
+    const s = state();
+    const now = Date.now();
+    const seen = s.last.get(key);
+    if (seen && now - seen.at < intervalMs) {
+      seen.suppressed++;
+      return false;
+    }
+    if (s.last.size >= MAX_KEYS) s.last.clear();
+    s.last.set(key, { at: now, suppressed: 0 });
+    const record = {
+      timestamp: new Date(now).toISOString(),
+      level: 'WARN',
+      message: `otelkit: ${message}`,
+      service: process.env.OTEL_SERVICE_NAME ?? 'unknown_service:node',
+      context: { ...context, 'otelkit.warning': key, ...(seen?.suppressed ? { suppressed: seen.suppressed } : {}) },
+    };
+    let line: string;
+    try {
+      line = JSON.stringify(record, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    } catch {
+      line = JSON.stringify({ ...record, context: { 'otelkit.warning': key } });
+    }
+    s.sink(line);
+    return true;
+  } catch (error) {
+    try {
+      process.stderr.write(`otelkit: ${safeString(message)} (${safeString(error)})\n`);
+    } catch {
+      /* nothing left to try */
+    }
+    return false;
+  }
+}
