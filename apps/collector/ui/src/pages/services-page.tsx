@@ -1,0 +1,335 @@
+import {
+  apiUrl,
+  getJson,
+  parseRed,
+  parseTraceList,
+  type RedPoint,
+  type RedService,
+  type TraceSummary,
+} from '../api.js';
+import { serviceColor } from '../colors.js';
+import {
+  Empty,
+  ErrorBox,
+  formatNumber,
+  formatPercent,
+  Loading,
+  PageHeader,
+  ServiceChip,
+} from '../components/common.js';
+import { type ChartSeries, LineChart } from '../components/line-chart.js';
+import { href } from '../router.js';
+import { formatDuration } from '../time.js';
+import { useFetch } from '../use-fetch.js';
+
+interface Overview {
+  services: RedService[];
+  /** True when the time series were derived here from recent traces because the RED answer had none. */
+  derived: boolean;
+}
+
+const BUCKETS = 30;
+
+function percentile(sorted: number[], p: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** RED over time per service from trace summaries: an approximation used only when the server sends no series. */
+function seriesFromTraces(traces: TraceSummary[]): Map<string, RedPoint[]> {
+  const timed = traces.filter((t) => t.startTime !== undefined);
+  const out = new Map<string, RedPoint[]>();
+  if (timed.length === 0) return out;
+  const t0 = Math.min(...timed.map((t) => t.startTime!));
+  const t1 = Math.max(...timed.map((t) => t.startTime!));
+  const size = Math.max(1000, (t1 - t0) / BUCKETS);
+  const buckets = new Map<string, Map<number, { count: number; errors: number; durations: number[] }>>();
+  for (const trace of timed) {
+    const b = Math.floor((trace.startTime! - t0) / size);
+    for (const service of trace.services.slice(0, 1)) {
+      const perService = buckets.get(service) ?? new Map();
+      buckets.set(service, perService);
+      const cell = perService.get(b) ?? { count: 0, errors: 0, durations: [] };
+      perService.set(b, cell);
+      cell.count++;
+      if (trace.status === 'error') cell.errors++;
+      if (trace.durationMs !== undefined) cell.durations.push(trace.durationMs);
+    }
+  }
+  for (const [service, perService] of buckets) {
+    const points: RedPoint[] = [];
+    const last = Math.floor((t1 - t0) / size);
+    for (let b = 0; b <= last; b++) {
+      const cell = perService.get(b);
+      const durations = (cell?.durations ?? []).sort((x, y) => x - y);
+      points.push({
+        t: t0 + b * size,
+        rate: (cell?.count ?? 0) / (size / 1000),
+        errorRatio: cell && cell.count > 0 ? cell.errors / cell.count : undefined,
+        p50: percentile(durations, 50),
+        p95: percentile(durations, 95),
+        p99: percentile(durations, 99),
+      });
+    }
+    out.set(service, points);
+  }
+  return out;
+}
+
+async function loadOverview(signal: AbortSignal): Promise<Overview> {
+  let services: RedService[] = [];
+  let redFailed: unknown;
+  try {
+    services = parseRed(await getJson(apiUrl('metrics/red'), signal));
+  } catch (error) {
+    if (signal.aborted) throw error;
+    redFailed = error;
+  }
+  let derived = false;
+  if (services.every((s) => s.series.length === 0)) {
+    const traces = parseTraceList(await getJson(apiUrl('traces', { limit: 1000 }), signal));
+    const series = seriesFromTraces(traces);
+    for (const s of services) s.series = series.get(s.service) ?? [];
+    if (services.length === 0 && redFailed === undefined) {
+      // No RED rows yet, but traces exist: show the services they name.
+      for (const [service, points] of series) {
+        services.push({
+          service,
+          route: '',
+          rate: undefined,
+          count: undefined,
+          errors: undefined,
+          errorRatio: undefined,
+          p50: undefined,
+          p95: undefined,
+          p99: undefined,
+          series: points,
+          routes: [],
+        });
+      }
+    }
+    derived = series.size > 0;
+  }
+  if (services.length === 0 && redFailed) throw redFailed;
+  services.sort((a, b) => a.service.localeCompare(b.service));
+  return { services, derived };
+}
+
+const ms = (v: number): string => formatDuration(v);
+const rate = (v: number): string => `${formatNumber(v)}/s`;
+
+function Sparkline({ points, color }: { points: Array<number | undefined>; color: string }) {
+  const values = points.filter((v): v is number => v !== undefined);
+  if (values.length < 2) return <svg class="sparkline" width="120" height="28" aria-hidden="true" />;
+  const max = Math.max(...values, 1e-9);
+  const step = 120 / (points.length - 1);
+  let d = '';
+  let pen = false;
+  points.forEach((v, i) => {
+    if (v === undefined) {
+      pen = false;
+      return;
+    }
+    d += `${pen ? 'L' : 'M'}${(i * step).toFixed(1)},${(26 - (v / max) * 24).toFixed(1)}`;
+    pen = true;
+  });
+  return (
+    <svg class="sparkline" width="120" height="28" aria-hidden="true">
+      <path d={d} fill="none" style={{ stroke: color }} stroke-width="1.5" />
+    </svg>
+  );
+}
+
+function ServiceCard({ s }: { s: RedService }) {
+  const errorish = (s.errorRatio ?? 0) > 0;
+  return (
+    <a
+      class="service-card card"
+      href={href(['services'], { service: s.service })}
+      data-testid="service-card"
+      data-service={s.service}
+    >
+      <div class="service-card-head">
+        <ServiceChip service={s.service} />
+        <span class="muted small">
+          {s.routes.length} route{s.routes.length === 1 ? '' : 's'}
+        </span>
+      </div>
+      <div class="stats">
+        <div>
+          <div class="stat-label">Rate</div>
+          <div class="stat">{s.rate !== undefined ? rate(s.rate) : s.count !== undefined ? `${s.count} req` : '–'}</div>
+        </div>
+        <div>
+          <div class="stat-label">Errors</div>
+          <div class={`stat${errorish ? ' text-error' : ''}`}>{formatPercent(s.errorRatio)}</div>
+        </div>
+        <div>
+          <div class="stat-label">p95</div>
+          <div class="stat">{formatDuration(s.p95)}</div>
+        </div>
+      </div>
+      <Sparkline
+        points={s.series.map((p) => p.errorRatio)}
+        color={errorish ? 'var(--error)' : serviceColor(s.service)}
+      />
+    </a>
+  );
+}
+
+function RoutesTable({ services }: { services: RedService[] }) {
+  const rows = services.flatMap((s) => (s.routes.length > 0 ? s.routes : [{ ...s, route: '' }]));
+  if (rows.length === 0) return null;
+  return (
+    <div class="table-wrap card">
+      <table class="data" data-testid="red-table">
+        <thead>
+          <tr>
+            <th>Service</th>
+            <th>Route</th>
+            <th class="num">Requests</th>
+            <th class="num">Rate</th>
+            <th class="num">Error ratio</th>
+            <th class="num">p50</th>
+            <th class="num">p95</th>
+            <th class="num">p99</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={`${r.service} ${r.route}`} data-testid="red-row">
+              <td>
+                <a href={href(['services'], { service: r.service })}>
+                  <ServiceChip service={r.service} />
+                </a>
+              </td>
+              <td class="mono">{r.route || <span class="muted">all</span>}</td>
+              <td class="num">{formatNumber(r.count, 0)}</td>
+              <td class="num">{r.rate !== undefined ? rate(r.rate) : '–'}</td>
+              <td class={`num${(r.errorRatio ?? 0) > 0 ? ' text-error' : ''}`}>{formatPercent(r.errorRatio)}</td>
+              <td class="num">{formatDuration(r.p50)}</td>
+              <td class="num">{formatDuration(r.p95)}</td>
+              <td class="num">{formatDuration(r.p99)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ServicesPage({ query }: { query: URLSearchParams }) {
+  const focus = query.get('service') ?? '';
+  const { data, error, loading } = useFetch('services-overview', loadOverview);
+
+  if (error && !data) {
+    return (
+      <>
+        <PageHeader title="Services" />
+        <ErrorBox error={error} />
+      </>
+    );
+  }
+  if (!data) return <Loading what="services" />;
+  const { services, derived } = data;
+  if (services.length === 0) {
+    return (
+      <>
+        <PageHeader title="Services" />
+        <Empty>
+          Nothing received yet. Point an OpenTelemetry exporter at this collector (OTLP gRPC or HTTP) and services
+          appear here.
+        </Empty>
+      </>
+    );
+  }
+
+  const focused = services.find((s) => s.service === focus);
+  const note = derived ? 'from recent traces' : undefined;
+  const bySeries = (pick: (p: RedPoint) => number | undefined): ChartSeries[] =>
+    services.map((s) => ({
+      name: s.service,
+      color: serviceColor(s.service),
+      points: s.series.map((p) => ({ t: p.t, v: pick(p) })),
+    }));
+
+  if (focused) {
+    const pts = focused.series;
+    const color = serviceColor(focused.service);
+    return (
+      <>
+        <PageHeader title={<ServiceChip service={focused.service} />}>
+          <a class="button" href={href(['traces'], { service: focused.service })} data-testid="service-traces-link">
+            Traces
+          </a>
+          <a class="button" href={href(['traces'], { service: focused.service, status: 'error' })}>
+            Failed traces
+          </a>
+          <a class="button" href={href(['logs'], { service: focused.service })}>
+            Logs
+          </a>
+          <a class="button" href={href(['services'])}>
+            All services
+          </a>
+        </PageHeader>
+        <div class="chart-grid">
+          <LineChart
+            testId="chart-error-ratio"
+            title={`Error ratio${note ? ` (${note})` : ''}`}
+            series={[
+              { name: 'error ratio', color: 'var(--error)', points: pts.map((p) => ({ t: p.t, v: p.errorRatio })) },
+            ]}
+            format={formatPercent}
+            minYMax={0.05}
+          />
+          <LineChart
+            testId="chart-latency"
+            title={`Latency${note ? ` (${note})` : ''}`}
+            series={[
+              { name: 'p50', color, points: pts.map((p) => ({ t: p.t, v: p.p50 })) },
+              { name: 'p95', color: 'var(--warn)', points: pts.map((p) => ({ t: p.t, v: p.p95 })) },
+              { name: 'p99', color: 'var(--error)', points: pts.map((p) => ({ t: p.t, v: p.p99 })), dashed: true },
+            ]}
+            format={ms}
+          />
+          <LineChart
+            testId="chart-rate"
+            title="Request rate"
+            series={[{ name: 'req/s', color, points: pts.map((p) => ({ t: p.t, v: p.rate })) }]}
+            format={rate}
+          />
+        </div>
+        <h2 class="section-title">Routes</h2>
+        <RoutesTable services={[focused]} />
+      </>
+    );
+  }
+
+  return (
+    <>
+      <PageHeader title="Services">{loading ? <span class="muted small">refreshing…</span> : null}</PageHeader>
+      <div class="service-grid" data-testid="service-grid">
+        {services.map((s) => (
+          <ServiceCard key={s.service} s={s} />
+        ))}
+      </div>
+      <div class="chart-grid">
+        <LineChart
+          testId="chart-error-ratio"
+          title={`Error ratio by service${note ? ` (${note})` : ''}`}
+          series={bySeries((p) => p.errorRatio)}
+          format={formatPercent}
+          minYMax={0.05}
+        />
+        <LineChart
+          testId="chart-latency"
+          title={`p95 latency by service${note ? ` (${note})` : ''}`}
+          series={bySeries((p) => p.p95)}
+          format={ms}
+        />
+      </div>
+      <h2 class="section-title">Routes</h2>
+      <RoutesTable services={services} />
+    </>
+  );
+}
