@@ -3,9 +3,12 @@
 const CARD = /(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g;
 const AUTH_SCHEME = /\b(Bearer|Basic|Digest|Token)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-// `(?=(…))\1` is an atomic group: the key is matched once per word start, never re-tried at shorter lengths.
+// `(?=(…))\1` is an atomic group: key and value are matched once, never re-tried at shorter lengths. A value runs
+// to a delimiter (may hold `:` and trailing `=` padding); one that runs into `=` or ends in `:` is really the next
+// key (`card: password=x`), so that pair is skipped and the next one tried.
 const KEY_VALUE =
-  /(?<![A-Za-z0-9_.-])(?=([A-Za-z0-9_.-]{1,64}))\1(["']?\s*[=:]\s*)("[^"\n]*"|'[^'\n]*'|[^\s&,;}\]"']+)/g;
+  /(?<![A-Za-z0-9_.-])(?=([A-Za-z0-9_.-]{1,64}))\1(["']?\s*[=:]\s*)("[^"\n]*"|'[^'\n]*'|(?=([^\s&,;}\]"'=]*[^\s&,;}\]"'=:]=*))\4(?![^\s&,;}\]"']))/g;
+/(?<![A-Za-z0-9_.-])(?=([A-Za-z0-9_.-]{1,64}))\1(["']?\s*[=:]\s*)("[^"\n]*"|'[^'\n]*'|[^\s&,;}\]"']+)/g;
 const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g;
 const IPV4 = /(?<![\d.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d.])/g;
 const IPV6 =
