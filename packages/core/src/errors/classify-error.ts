@@ -130,9 +130,10 @@ function builtin(facts: ErrorFacts): ErrorClassification | undefined {
     if (status >= 500 && status < 600) return { severity: 'high', category: 'integration', retryable: false };
   }
   if (VALIDATION_TYPES.test(type)) return { severity: 'low', category: 'logic', retryable: false };
-  if (RUNTIME_TYPES.has(type)) return { severity: 'high', category: 'runtime', retryable: false };
   return undefined;
 }
+
+const RUNTIME: ErrorClassification = { severity: 'high', category: 'runtime', retryable: false };
 
 function matches(rule: ErrorRule, error: unknown, facts: ErrorFacts): boolean {
   try {
@@ -205,10 +206,14 @@ export function classifyError(value: unknown): ErrorClassification {
 }
 
 function builtinOf(chain: unknown[]): ErrorClassification | undefined {
-  for (const err of chain) {
-    const found = builtin(errorFacts(err));
+  const facts = chain.map(errorFacts);
+  for (const f of facts) {
+    const found = builtin(f);
     if (found) return found;
   }
+  // A generic runtime type says the least, so it only decides when nothing in the chain is more specific: undici's
+  // `TypeError: fetch failed` owes its meaning to its cause (ECONNREFUSED, UND_ERR_SOCKET, …).
+  for (const f of facts) if (RUNTIME_TYPES.has(f.type)) return RUNTIME;
   return undefined;
 }
 

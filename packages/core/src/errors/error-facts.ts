@@ -21,9 +21,9 @@ export function errorChain(value: unknown): unknown[] {
 
 /** True for real errors, including ones from another realm or with a replaced prototype. */
 export function isErrorLike(value: unknown): value is Error {
-  if (value instanceof Error) return true;
   try {
-    return types.isNativeError(value);
+    // `instanceof` runs a Proxy's getPrototypeOf trap, which may throw.
+    return value instanceof Error || types.isNativeError(value);
   } catch {
     return false;
   }
@@ -62,7 +62,12 @@ export function errorMessage(value: unknown): string {
   } catch {
     /* cyclic or hostile: fall through */
   }
-  return Object.prototype.toString.call(value);
+  try {
+    return Object.prototype.toString.call(value);
+  } catch {
+    // A Proxy whose get trap throws on Symbol.toStringTag.
+    return '[object Unknown]';
+  }
 }
 
 /** Facts for rules and classification, each read defensively. */

@@ -10,6 +10,8 @@ export interface StackFrame {
 }
 
 const FRAME_WITH_FN = /^\s*at (?:async )?(.*?) \((.*):(\d+):(\d+)\)$/;
+// Longer lines are not frames V8 wrote (they come from the message) and would make the patterns above quadratic.
+const MAX_FRAME_LINE = 2048;
 const FRAME_BARE = /^\s*at (?:async )?(.*):(\d+):(\d+)$/;
 
 /** Parses the `at …` lines of a V8 stack. Lines it does not understand are skipped. */
@@ -18,6 +20,7 @@ export function parseStack(stack: string, limit = 50): StackFrame[] {
   const lines = stack.split('\n', 200);
   for (const line of lines) {
     if (frames.length >= limit) break;
+    if (line.length > MAX_FRAME_LINE) continue;
     let m = FRAME_WITH_FN.exec(line);
     let fn: string;
     let file: string;
@@ -86,7 +89,9 @@ export function contextLine(frame: StackFrame): string | undefined {
   if (lines === undefined) {
     lines = null;
     try {
-      if (statSync(path).size <= MAX_FILE_BYTES) lines = readFileSync(path, 'utf8').split('\n');
+      // Regular files only: a frame line can come from the message, and `/dev/zero` or a FIFO would never end.
+      const stat = statSync(path);
+      if (stat.isFile() && stat.size <= MAX_FILE_BYTES) lines = readFileSync(path, 'utf8').split('\n');
     } catch {
       lines = null;
     }

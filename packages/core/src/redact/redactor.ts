@@ -129,9 +129,12 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       return `[${Buffer.isBuffer(value) ? 'Buffer' : (value.constructor?.name ?? 'Binary')} ${(value as ArrayBufferLike).byteLength} bytes]`;
     }
     if (isErrorLike(value)) return walk(serializeError(value), depth, ancestors, true);
+    // Boxed primitives: JSON.stringify writes their primitive value, so that is what gets redacted.
+    if (value instanceof String) return redactString(value.valueOf());
+    if (value instanceof Number || value instanceof Boolean) return value.valueOf();
     if (value instanceof Map) {
       const obj: Record<string, unknown> = {};
-      for (const [k, v] of value) obj[safeString(k)] = v;
+      for (const [k, v] of value) setOwn(obj, safeString(k), v);
       return walkPlain(obj, depth, ancestors, true);
     }
     if (value instanceof Set) return walkArray([...value], depth, ancestors, true);
@@ -184,13 +187,13 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
         for (let j = 0; j < i; j++) {
           const k = keys[j] as string;
           try {
-            out[k] = (value as Record<string, unknown>)[k];
+            setOwn(out, k, (value as Record<string, unknown>)[k]);
           } catch {
-            out[k] = UNREADABLE;
+            setOwn(out, k, UNREADABLE);
           }
         }
       }
-      if (out !== undefined && nv !== undefined) out[key] = nv;
+      if (out !== undefined && nv !== undefined) setOwn(out, key, nv);
     }
     return out ?? value;
   };
@@ -212,6 +215,13 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   };
 
   return { redact, redactString, isSensitiveKey, stringify };
+}
+
+/** `obj[key] = value`, except that an own `__proto__` key (JSON.parse makes them) stays a key, not a prototype. */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 let defaultRedactor: Redactor | undefined;

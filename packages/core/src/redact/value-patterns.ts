@@ -1,14 +1,15 @@
 /** Finds secrets inside free text: card numbers, bearer tokens, JWTs, `key=value` pairs, and (PII) emails and IPs. */
 
-const CARD = /(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g;
+// A whole run of digits with single separators; which part of it is a card number is decided by `redactCards`.
+const CARD = /(?<![\d])\d(?:[ -]?\d){12,}(?![\d])/g;
+const CARD_SEPARATOR = /[ -]/;
 const AUTH_SCHEME = /\b(Bearer|Basic|Digest|Token)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-// `(?=(…))\1` is an atomic group: key and value are matched once, never re-tried at shorter lengths. A value runs
-// to a delimiter (may hold `:` and trailing `=` padding); one that runs into `=` or ends in `:` is really the next
-// key (`card: password=x`), so that pair is skipped and the next one tried.
-const KEY_VALUE =
-  /(?<![A-Za-z0-9_.-])(?=([A-Za-z0-9_.-]{1,64}))\1(["']?\s*[=:]\s*)("[^"\n]*"|'[^'\n]*'|(?=([^\s&,;}\]"'=]*[^\s&,;}\]"'=:]=*))\4(?![^\s&,;}\]"']))/g;
-/(?<![A-Za-z0-9_.-])(?=([A-Za-z0-9_.-]{1,64}))\1(["']?\s*[=:]\s*)("[^"\n]*"|'[^'\n]*'|[^\s&,;}\]"']+)/g;
+// `(?=(…))\1` is an atomic group: the key is matched once per word start, never re-tried at shorter lengths.
+// Only the key and separator are matched here: the value is taken (by VALUE) only when the key is sensitive, so a
+// non-sensitive pair never swallows a sensitive one inside its value (`failed: password=hunter2`, `url: …?token=…`).
+const KEY_SEP = /(?<![A-Za-z0-9_.-])(?=([A-Za-z0-9_.-]{1,64}))\1["']?\s*[=:]\s*/g;
+const VALUE = /"[^"\n]*"|'[^'\n]*'|[^\s&,;}\]"']+/y;
 const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g;
 const IPV4 = /(?<![\d.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d.])/g;
 const IPV6 =
@@ -34,6 +35,41 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/**
+ * Redacts the card numbers in one run of digits and separators. Usually the run is the card (`4111 1111 1111 1111`);
+ * when it is not a Luhn-valid 13–19 digit number, a card may still sit inside it next to other numbers
+ * (`2025-10-11 4111 1111 1111 1111`, `qty 2 4111111111111111`), so windows of whole groups of 3 or more digits are
+ * tried too. A single group of digits (an id, a timestamp) is never cut.
+ */
+function redactCards(run: string, censor: string): string {
+  const digits = run.replace(/[ -]/g, '');
+  if (digits.length <= 19 && luhnValid(digits)) return censor;
+  const parts = run.split(CARD_SEPARATOR);
+  if (parts.length === 1) return run;
+  let out = '';
+  let pos = 0; // offset of parts[i] in run
+  let i = 0;
+  while (i < parts.length) {
+    let end = -1;
+    let candidate = '';
+    for (let j = i; j < parts.length; j++) {
+      const group = parts[j] as string;
+      if (group.length < 3) break;
+      candidate += group;
+      if (candidate.length > 19) break;
+      if (candidate.length >= 13 && luhnValid(candidate)) end = j;
+    }
+    let next = pos;
+    const last = end === -1 ? i : end;
+    for (let j = i; j <= last; j++) next += (parts[j] as string).length + 1;
+    // `next - 1` is the separator after the last group taken (or the end of the run).
+    out += end === -1 ? run.slice(pos, Math.min(next, run.length)) : censor + run.slice(next - 1, next);
+    pos = next;
+    i = last + 1;
+  }
+  return out;
+}
+
 export type ValueScanner = (value: string) => string;
 
 /**
@@ -45,15 +81,26 @@ export function createValueScanner(
   pii: boolean,
   censor: string,
 ): ValueScanner {
-  const replaceKeyValue = (match: string, key: string, sep: string, value: string): string => {
-    if (!isSensitiveKey(key)) return match;
-    const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
-    return `${key}${sep}${quote}${censor}${quote}`;
+  const replaceKeyValues = (value: string): string => {
+    let out = '';
+    let last = 0;
+    KEY_SEP.lastIndex = 0;
+    for (let m = KEY_SEP.exec(value); m !== null; m = KEY_SEP.exec(value)) {
+      // Not sensitive: scanning goes on right after the separator, inside the value.
+      if (!isSensitiveKey(m[1] as string)) continue;
+      const start = KEY_SEP.lastIndex;
+      if (censor !== '' && value.startsWith(censor, start)) continue; // already redacted (a JWT, a bearer token)
+      VALUE.lastIndex = start;
+      const v = VALUE.exec(value);
+      if (v === null) continue;
+      const quote = v[0][0] === '"' || v[0][0] === "'" ? v[0][0] : '';
+      out += `${value.slice(last, start)}${quote}${censor}${quote}`;
+      last = start + v[0].length;
+      KEY_SEP.lastIndex = last;
+    }
+    return last === 0 ? value : out + value.slice(last);
   };
-  const replaceCard = (match: string): string => {
-    const digits = match.replace(/[ -]/g, '');
-    return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? censor : match;
-  };
+  const replaceCard = (match: string): string => redactCards(match, censor);
   const replaceIpv6 = (match: string): string => {
     if (match === '::' || !/\d/.test(match) || match.length < 3) return match;
     return censor;
@@ -109,7 +156,7 @@ export function createValueScanner(
     if (maxDigitRun >= 13) out = out.replace(CARD, replaceCard);
     if (out.indexOf('eyJ') !== -1) out = out.replace(JWT, censor);
     if (space && /bearer|basic|digest|token/i.test(out)) out = out.replace(AUTH_SCHEME, `$1 ${censor}`);
-    if (keyValue) out = out.replace(KEY_VALUE, replaceKeyValue);
+    if (keyValue) out = replaceKeyValues(out);
     if (pii) {
       if (at) out = out.replace(EMAIL, censor);
       if (digitDots >= 3) out = out.replace(IPV4, censor);

@@ -173,22 +173,38 @@ function put(out: Attributes, field: SchemaField, value: AttributeValue | undefi
 }
 
 const MAX_FLATTEN_DEPTH = 4;
+const UNREADABLE = '[Unreadable]';
 
 function flattenInto(out: Attributes, prefix: string, value: Record<string, unknown>, depth: number): void {
-  for (const key of Object.keys(value)) {
+  let keys: string[];
+  try {
+    keys = Object.keys(value);
+  } catch {
+    // A Proxy or a host object that refuses to list its keys: one placeholder instead of an exception.
+    out[prefix === '' ? 'context' : prefix] = UNREADABLE;
+    return;
+  }
+  for (const key of keys) {
     const name = prefix === '' ? key : `${prefix}.${key}`;
-    const v = value[key];
-    if (v === undefined || v === null) continue;
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
-      out[name] = v;
-    } else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) {
-      out[name] = v as string[];
-    } else if (Array.isArray(v) && v.every((x) => typeof x === 'number')) {
-      out[name] = v as number[];
-    } else if (typeof v === 'object' && !Array.isArray(v) && depth < MAX_FLATTEN_DEPTH) {
-      flattenInto(out, name, v as Record<string, unknown>, depth + 1);
-    } else {
-      out[name] = safeJson(v);
+    try {
+      const v = value[key];
+      if (v === undefined || v === null) continue;
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+        out[name] = v;
+      } else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) {
+        out[name] = v as string[];
+      } else if (Array.isArray(v) && v.every((x) => typeof x === 'number')) {
+        out[name] = v as number[];
+      } else if (v instanceof Date) {
+        out[name] = Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
+      } else if (typeof v === 'object' && !Array.isArray(v) && depth < MAX_FLATTEN_DEPTH) {
+        flattenInto(out, name, v as Record<string, unknown>, depth + 1);
+      } else {
+        out[name] = safeJson(v);
+      }
+    } catch {
+      // Throwing getters and Proxy traps: attributes are built on the request path and must never throw.
+      out[name] = UNREADABLE;
     }
   }
 }
