@@ -1,0 +1,158 @@
+import type { Attributes, AttributeValue } from '../store/types.js';
+
+/**
+ * Readers shared by the protobuf and the JSON paths. A protobufjs-decoded message and an OTLP/JSON object use the
+ * same lowerCamelCase field names; they differ in how ids (bytes vs hex strings), 64-bit integers (Long vs string or
+ * number) and bytes values (Uint8Array vs base64) are represented. Every reader accepts both and never throws on a
+ * wrong type: it returns a fallback and lets the caller decide whether to reject the item.
+ */
+
+/** Thrown for a request whose structure is not OTLP; the receivers answer 400 / INVALID_ARGUMENT. */
+export class BadDataError extends Error {
+  override readonly name = 'BadDataError';
+}
+
+interface LongLike {
+  low: number;
+  high: number;
+  unsigned?: boolean;
+  toString(): string;
+}
+
+function isLong(value: unknown): value is LongLike {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as LongLike).low === 'number' &&
+    typeof (value as LongLike).high === 'number'
+  );
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/** Reads an array field; absent means empty, anything else that is not an array is bad data. */
+export function arrayField(obj: Record<string, unknown>, key: string, where: string): unknown[] {
+  const value = obj[key];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new BadDataError(`${where}.${key} must be an array`);
+  return value;
+}
+
+export function stringField(obj: Record<string, unknown>, key: string): string {
+  const value = obj[key];
+  return typeof value === 'string' ? value : '';
+}
+
+const HEX = /^[0-9a-fA-F]*$/;
+
+/** A trace or span id as lower-case hex; '' when absent or invalid (all-zero ids count as absent). */
+export function idField(obj: Record<string, unknown>, key: string, bytes: number): string {
+  const value = obj[key];
+  let hex = '';
+  if (value instanceof Uint8Array) {
+    if (value.length !== bytes) return '';
+    hex = Buffer.from(value.buffer, value.byteOffset, value.length).toString('hex');
+  } else if (typeof value === 'string') {
+    if (value.length !== bytes * 2 || !HEX.test(value)) return '';
+    hex = value.toLowerCase();
+  } else {
+    return '';
+  }
+  return /^0+$/.test(hex) ? '' : hex;
+}
+
+/** An unsigned 64-bit nanosecond timestamp as a decimal string ('0' when absent or invalid). */
+export function nanosField(obj: Record<string, unknown>, key: string): string {
+  const value = obj[key];
+  if (isLong(value)) return value.toString();
+  if (typeof value === 'string') return /^\d{1,20}$/.test(value) ? value.replace(/^0+(?=\d)/, '') : '0';
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return BigInt(Math.trunc(value)).toString();
+  return '0';
+}
+
+/** Milliseconds since the epoch (with sub-millisecond fraction) from a nanosecond decimal string. */
+export function nanosToMs(nanos: string): number {
+  if (nanos.length <= 6) return Number(nanos) / 1e6;
+  return Number(nanos.slice(0, -6)) + Number(nanos.slice(-6)) / 1e6;
+}
+
+/** Any integer-ish value (Long, string, number) as a JS number; `fallback` when not one. */
+export function toNumber(value: unknown, fallback = 0): number {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : fallback;
+  if (isLong(value)) return Number(value.toString());
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : fallback;
+  }
+  return fallback;
+}
+
+export function intField(obj: Record<string, unknown>, key: string): number {
+  return toNumber(obj[key], 0);
+}
+
+const MAX_DEPTH = 8;
+
+/** Converts an OTLP AnyValue to plain JSON. 64-bit integers outside the safe range stay decimal strings. */
+export function anyValue(value: unknown, depth = 0): AttributeValue {
+  if (!isRecord(value) || depth > MAX_DEPTH) return null;
+  if (value.stringValue != null) return typeof value.stringValue === 'string' ? value.stringValue : null;
+  if (value.boolValue != null) return value.boolValue === true;
+  if (value.intValue != null) {
+    const raw = value.intValue;
+    const text = isLong(raw) ? raw.toString() : String(raw);
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : text;
+  }
+  if (value.doubleValue != null) return toNumber(value.doubleValue, 0);
+  if (value.arrayValue != null) {
+    const values = isRecord(value.arrayValue) && Array.isArray(value.arrayValue.values) ? value.arrayValue.values : [];
+    return values.slice(0, 1000).map((v) => anyValue(v, depth + 1));
+  }
+  if (value.kvlistValue != null) {
+    return keyValues(isRecord(value.kvlistValue) ? value.kvlistValue.values : undefined, depth + 1);
+  }
+  if (value.bytesValue != null) {
+    const b = value.bytesValue;
+    if (b instanceof Uint8Array) return Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64');
+    return typeof b === 'string' ? b : null;
+  }
+  return null;
+}
+
+/** Converts a KeyValue list to an attribute object (later duplicates win; at most 1000 keys). */
+export function keyValues(list: unknown, depth = 0): Attributes {
+  const out: Attributes = {};
+  if (!Array.isArray(list)) return out;
+  const n = Math.min(list.length, 1000);
+  for (let i = 0; i < n; i++) {
+    const kv = list[i];
+    if (!isRecord(kv) || typeof kv.key !== 'string' || kv.key === '') continue;
+    out[kv.key] = anyValue(kv.value, depth);
+  }
+  return out;
+}
+
+/** A string attribute, or undefined. Numbers are stringified; other types are ignored. */
+export function attrString(attrs: Attributes, key: string): string | undefined {
+  const value = attrs[key];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/** A numeric attribute (numbers and numeric strings), or undefined. */
+export function attrNumber(attrs: Attributes, key: string): number | undefined {
+  const value = attrs[key];
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return undefined;
+}
+
+/** ISO 8601 from epoch milliseconds; clamps values a Date cannot hold. */
+export function isoFromMs(ms: number): string {
+  const clamped = Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 8.64e15) : 0;
+  return new Date(clamped).toISOString();
+}

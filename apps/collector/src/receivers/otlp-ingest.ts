@@ -1,0 +1,63 @@
+import { normalizeLogs, normalizeMetrics, normalizeTraces } from '../otlp/normalize.js';
+import { exportResponse, otlpCodec, type Signal } from '../otlp/proto.js';
+import { BadDataError } from '../otlp/values.js';
+import type { Store } from '../store/store.js';
+
+/** The outcome of one OTLP export request, for either transport. */
+export interface IngestOutcome {
+  rejected: number;
+  errorMessage: string;
+}
+
+/** Decodes an OTLP protobuf request body; throws BadDataError when it is not one. */
+export function decodeProtobuf(signal: Signal, body: Uint8Array): unknown {
+  try {
+    return otlpCodec(signal).decodeRequest(body);
+  } catch (error) {
+    throw new BadDataError(`invalid protobuf ${signal} export request: ${(error as Error).message}`);
+  }
+}
+
+/** Parses an OTLP/JSON request body; throws BadDataError when it is not JSON. */
+export function decodeJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new BadDataError(`invalid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Normalizes a decoded request and hands it to the store. Throws BadDataError for malformed structure. */
+export function ingest(store: Store, signal: Signal, decoded: unknown): IngestOutcome {
+  let normalized: { rejected: number; errorMessage: string };
+  try {
+    if (signal === 'traces') {
+      const n = normalizeTraces(decoded);
+      store.ingestSpans(n.items, n.rejected);
+      normalized = n;
+    } else if (signal === 'logs') {
+      const n = normalizeLogs(decoded);
+      store.ingestLogs(n.items);
+      normalized = n;
+    } else {
+      const n = normalizeMetrics(decoded);
+      store.ingestMetrics(n.items, n.rejected);
+      normalized = n;
+    }
+  } catch (error) {
+    if (error instanceof BadDataError) throw error;
+    // A structure deep or odd enough to break a reader is still the sender's bad data, not a collector crash.
+    throw new BadDataError(`malformed ${signal} export request: ${(error as Error).message}`);
+  }
+  return { rejected: normalized.rejected, errorMessage: normalized.errorMessage };
+}
+
+/** The protobuf-encoded Export*ServiceResponse for an outcome. */
+export function protobufResponse(signal: Signal, outcome: IngestOutcome): Uint8Array {
+  return otlpCodec(signal).encodeResponse(exportResponse(signal, outcome.rejected, outcome.errorMessage));
+}
+
+/** The OTLP/JSON Export*ServiceResponse for an outcome. */
+export function jsonResponse(signal: Signal, outcome: IngestOutcome): object {
+  return exportResponse(signal, outcome.rejected, outcome.errorMessage);
+}
