@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Signal } from '../otlp/proto.js';
 import { BadDataError, isRecord } from '../otlp/values.js';
 import { itemJson, parseEnvelope } from '../sentry/envelope.js';
-import { errorFromSentryEvent, spansFromSentryTransaction } from '../sentry/event.js';
+import { errorFromSentryEvent, spansFromSentrySpanItem, spansFromSentryTransaction } from '../sentry/event.js';
 import type { CollectorLimits, Store } from '../store/store.js';
 import { HttpError, mediaType, readBody } from './body.js';
 import { decodeJson, decodeProtobuf, ingest, jsonResponse, protobufResponse } from './otlp-ingest.js';
@@ -150,6 +150,13 @@ async function handleSentry(
       work.push(() => {
         store.counters.received.sentryTransactions++;
         const { spans, rejected } = spansFromSentryTransaction(event);
+        store.ingestSpans(spans, rejected);
+      });
+    } else if (type === 'span') {
+      const payload = itemJson(item, index);
+      work.push(() => {
+        const { spans, rejected } = spansFromSentrySpanItem(payload);
+        store.counters.received.sentrySpans += spans.length;
         store.ingestSpans(spans, rejected);
       });
     } else if (type === 'session') {

@@ -76,9 +76,14 @@ interface Identity {
 function identityOf(event: Obj, tags: Record<string, string>): Identity {
   const contexts = obj(event.contexts);
   const resource = obj(obj(contexts.otel).resource);
-  const service =
-    tags[ATTRIBUTE_NAMES.service] ?? tags.service ?? str(resource[ATTRIBUTE_NAMES.service]) ?? str(event.server_name);
   const release = str(event.release);
+  const releaseName = release?.includes('@') ? release.slice(0, release.lastIndexOf('@')) : undefined;
+  const service =
+    tags[ATTRIBUTE_NAMES.service] ??
+    tags.service ??
+    str(resource[ATTRIBUTE_NAMES.service]) ??
+    releaseName ??
+    str(event.server_name);
   const version =
     tags[ATTRIBUTE_NAMES.version] ??
     str(resource[ATTRIBUTE_NAMES.version]) ??
@@ -303,6 +308,56 @@ export function spansFromSentryTransaction(event: Obj): { spans: Span[]; rejecte
       ? sentrySpan(child, traceId, identity, {}, false, str(child.description) ?? '')
       : undefined;
     if (s) spans.push(s);
+    else rejected++;
+  }
+  return { spans, rejected };
+}
+
+/** A Sentry v2 span attribute is `{ value, type }`; plain values are accepted too. */
+function typedAttributes(value: unknown): Attributes {
+  const out: Attributes = {};
+  for (const [key, raw] of Object.entries(obj(value)).slice(0, 500)) {
+    out[key] = json(isRecord(raw) && 'value' in raw ? raw.value : raw);
+  }
+  return out;
+}
+
+/**
+ * Converts a Sentry `span` envelope item to spans: span streaming v2 (`{ version: 2, items: [...] }`, typed
+ * attributes, `end_timestamp`) or a single standalone span (`data`, `timestamp`).
+ */
+export function spansFromSentrySpanItem(payload: Obj): { spans: Span[]; rejected: number } {
+  const list = Array.isArray(payload.items) ? payload.items.slice(0, 5000) : [payload];
+  const spans: Span[] = [];
+  let rejected = 0;
+  for (const raw of list) {
+    if (!isRecord(raw)) {
+      rejected++;
+      continue;
+    }
+    const attributes =
+      raw.attributes !== undefined ? typedAttributes(raw.attributes) : (json(obj(raw.data)) as Attributes);
+    const str2 = (key: string) => (typeof attributes[key] === 'string' ? (attributes[key] as string) : undefined);
+    const tags: Record<string, string> = {};
+    const service = str2(ATTRIBUTE_NAMES.service);
+    if (service) tags[ATTRIBUTE_NAMES.service] = service;
+    const identity = identityOf(
+      { release: str2('sentry.release'), environment: str2('sentry.environment'), server_name: str2('server.address') },
+      tags,
+    );
+    const shaped: Obj = {
+      trace_id: raw.trace_id,
+      span_id: raw.span_id,
+      parent_span_id: raw.parent_span_id,
+      start_timestamp: raw.start_timestamp,
+      timestamp: raw.end_timestamp ?? raw.timestamp,
+      status: raw.status,
+      op: raw.op ?? str2('sentry.op'),
+      data: attributes,
+    };
+    const root = raw.is_segment === true || !str(raw.parent_span_id);
+    const span = sentrySpan(shaped, '', identity, {}, root, str(raw.name) ?? str(raw.description) ?? '');
+    if (span) spans.push(span);
     else rejected++;
   }
   return { spans, rejected };

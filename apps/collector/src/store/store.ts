@@ -48,6 +48,8 @@ export interface CollectorStats {
     sentryEnvelopes: number;
     sentryEvents: number;
     sentryTransactions: number;
+    /** Spans from `span` items (Sentry span streaming). */
+    sentrySpans: number;
     sentrySessions: number;
   };
   stored: {
@@ -149,6 +151,7 @@ export class Store {
         sentryEnvelopes: 0,
         sentryEvents: 0,
         sentryTransactions: 0,
+        sentrySpans: 0,
         sentrySessions: 0,
       },
       stored: { spans: 0, traces: 0, logs: 0, metricPoints: 0, errorEvents: 0, errorGroups: 0 },
