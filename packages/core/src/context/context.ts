@@ -47,7 +47,8 @@ export function correlationIdFrom(headers: HeadersLike | undefined | null): stri
   try {
     if (headers && typeof (headers as { get?: unknown }).get === 'function') {
       raw = (headers as { get(name: string): string | null }).get(CORRELATION_ID_HEADER);
-    } else if (headers) {
+    } else if (headers && typeof headers === 'object') {
+      // Objects only: a string (or anything else) is not headers, and a 10 MB string has 10 million index keys.
       const h = headers as Record<string, unknown>;
       raw = h[CORRELATION_ID_HEADER];
       if (raw === undefined) {

@@ -3,7 +3,9 @@
 // A whole run of digits with single separators; which part of it is a card number is decided by `redactCards`.
 const CARD = /(?<![\d])\d(?:[ -]?\d){12,}(?![\d])/g;
 const CARD_SEPARATOR = /[ -]/;
-const AUTH_SCHEME = /\b(Bearer|Basic|Digest|Token)\s+[A-Za-z0-9\-._~+/]+=*/gi;
+// The credential must not run on into more credential characters after its `=` padding: `token password=hunter2`
+// is a key=value pair (redacted below), not the credential `password=` followed by a visible `hunter2`.
+const AUTH_SCHEME = /\b(Bearer|Basic|Digest|Token)\s+[A-Za-z0-9\-._~+/]+=*(?![A-Za-z0-9\-._~+/=])/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 // `(?=(…))\1` is an atomic group: the key is matched once per word start, never re-tried at shorter lengths.
 // Only the key and separator are matched here: the value is taken (by VALUE) only when the key is sensitive, so a
