@@ -32,7 +32,7 @@ export function renderMarkdown(report: IncidentReport): string {
     );
   }
   out.push(
-    `- Impact: ${s.failedRequests} failed of ${s.requests} request(s) (${pct(s.errorRatio)}, from SERVER spans); ${s.usersAffected} distinct user(s) affected.`,
+    `- Impact: ${s.failedRequests} failed of ${s.requests} request(s) (${pct(s.errorRatio)}; entry SERVER spans); ${s.usersAffected} distinct user(s) affected.`,
     '',
   );
   const busy = s.errorRatioOverTime.filter((p) => p.requests > 0);
@@ -55,7 +55,7 @@ export function renderMarkdown(report: IncidentReport): string {
     out.push(
       `- Classification: severity **${g.severity ?? 'unknown'}**, category **${g.category ?? 'unclassified'}**, retryable: ${g.retryable ?? 'unknown'}.`,
       `- Count: ${g.count}; first seen ${g.firstSeen}, last seen ${g.lastSeen}; trend: **${g.trend}**, ${g.direction}.`,
-      `- Services: ${g.services.join(', ')}; versions: ${g.versions.join(', ') || 'none reported'}; users affected: ${g.users}.`,
+      `- Services: ${g.services.join(', ')}; versions: ${g.versions.join(', ') || 'none reported'}; users on its occurrences: ${g.users}.`,
       `- First seen in ${g.firstSeenService}${g.firstSeenVersion ? ` ${g.firstSeenVersion}` : ''}.`,
     );
     if (g.regression) {

@@ -21,7 +21,7 @@ export interface ReportError {
   users: number;
   /** `new`: first seen within `newWindowMs` of the report; `recurring`: earlier. */
   trend: 'new' | 'recurring';
-  /** Occurrences in the first and second half of the group's lifetime (stored occurrences only). */
+  /** Stored occurrences in the second half of the group's lifetime against the first (`steady` below 4). */
   direction: 'rising' | 'falling' | 'steady';
   firstSeenService: string;
   firstSeenVersion: string | null;
@@ -79,6 +79,7 @@ export interface IncidentReport {
     firstErrorAt: string | null;
     lastErrorAt: string | null;
     services: string[];
+    /** Entry requests: SERVER spans without a parent in their trace. */
     requests: number;
     failedRequests: number;
     errorRatio: number;
@@ -280,7 +281,8 @@ export function buildReport(store: Store, query: CollectorQuery, options: Report
       versions: g.versions,
       users: g.users,
       trend: now - first <= newWindowMs ? 'new' : 'recurring',
-      direction: late > early * 1.5 ? 'rising' : early > late * 1.5 ? 'falling' : 'steady',
+      direction:
+        early + late < 4 ? 'steady' : late > early * 1.5 ? 'rising' : early > late * 1.5 ? 'falling' : 'steady',
       firstSeenService: g.firstSeenService,
       firstSeenVersion: g.firstSeenVersion,
       regression,
@@ -289,9 +291,16 @@ export function buildReport(store: Store, query: CollectorQuery, options: Report
     };
   });
 
-  // Impact from SERVER spans (requests) and error occurrences.
+  // Impact: a request is a trace's entry SERVER span (no parent in the trace), so one failing user request that
+  // crosses three services counts once.
   const server: Span[] = [];
-  for (const s of store.traces.allSpans()) if (s.kind === 'server') server.push(s);
+  for (const summary of store.traces.summaries()) {
+    const spans = store.traces.spans(summary.traceId) ?? [];
+    const ids = new Set(spans.map((s) => s.spanId));
+    for (const s of spans) {
+      if (s.kind === 'server' && (!s.parentSpanId || !ids.has(s.parentSpanId))) server.push(s);
+    }
+  }
   const failedRequests = server.filter(isFailedRequest);
   const times = server.map((s) => Date.parse(s.startTime));
   const errorRatioOverTime: IncidentReport['summary']['errorRatioOverTime'] = [];
