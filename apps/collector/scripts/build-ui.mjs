@@ -4,14 +4,17 @@
 //   node scripts/build-ui.mjs              type-check + production build
 //   node scripts/build-ui.mjs --watch      rebuild on change (no type-check; run `tsc -p ui/tsconfig.json -w` beside it)
 //   node scripts/build-ui.mjs --no-typecheck
+//   node scripts/build-ui.mjs --out-dir <dir>  build elsewhere (the browser test builds into a temporary directory)
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const uiDir = join(root, 'ui');
-const outDir = join(root, 'dist', 'ui');
+const outDirFlag = process.argv.indexOf('--out-dir');
+const outDir = outDirFlag === -1 ? join(root, 'dist', 'ui') : resolve(process.argv[outDirFlag + 1] ?? '');
+if (outDirFlag !== -1 && !process.argv[outDirFlag + 1]) throw new Error('--out-dir needs a directory');
 const assetsDir = join(outDir, 'assets');
 const watch = process.argv.includes('--watch');
 const typecheck = !watch && !process.argv.includes('--no-typecheck');

@@ -155,10 +155,12 @@ function unwrapAnyValue(value: unknown): unknown {
 export interface TraceSummary {
   traceId: string;
   rootName: string;
+  rootService: string;
   services: string[];
   startTime: number | undefined;
   durationMs: number | undefined;
   spanCount: number | undefined;
+  errorCount: number | undefined;
   status: SpanStatus;
 }
 
@@ -169,10 +171,12 @@ export function parseTraceList(raw: unknown): TraceSummary[] {
     return {
       traceId: str(first(t, 'traceId', 'trace_id')),
       rootName: str(first(t, 'rootName', 'name')) || '(missing root span)',
+      rootService: str(t.rootService),
       services: strings(first(t, 'services', 'service')),
       startTime: toEpochMs(first(t, 'startTime', 'start_time', 'startTimeUnixNano')),
       durationMs: num(first(t, 'durationMs', 'duration_ms')),
       spanCount: num(first(t, 'spanCount', 'span_count')),
+      errorCount: num(t.errorCount),
       status: normalizeStatus(t.status).code,
     };
   });
@@ -203,6 +207,10 @@ export interface Span {
 export interface TraceDetail {
   traceId: string;
   spans: Span[];
+  /** Error groups with an occurrence in this trace, when the server says so. */
+  errorFingerprints: string[];
+  /** Log records with this trace id, when the server says so. */
+  logCount: number | undefined;
 }
 
 export function parseTrace(raw: unknown): TraceDetail {
@@ -236,7 +244,12 @@ export function parseTrace(raw: unknown): TraceDetail {
       }),
     };
   });
-  return { traceId: str(first(t, 'traceId', 'trace_id')), spans };
+  return {
+    traceId: str(first(t, 'traceId', 'trace_id')),
+    spans,
+    errorFingerprints: strings(t.errorFingerprints),
+    logCount: num(t.logCount),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -324,6 +337,10 @@ export interface ErrorGroup {
   severity: string;
   category: string;
   sampleTraceId: string;
+  /** Service version of the first occurrence, when known: a regression points at this release. */
+  firstSeenVersion: string;
+  /** Occurrences per source (`sentry`, `span`, `log`). */
+  sources: Record<string, number>;
 }
 
 export function parseErrorGroup(raw: unknown): ErrorGroup {
@@ -342,6 +359,12 @@ export function parseErrorGroup(raw: unknown): ErrorGroup {
     severity: str(g.severity),
     category: str(g.category),
     sampleTraceId: str(first(g, 'sampleTraceId', 'sample_trace_id', 'traceId')),
+    firstSeenVersion: str(g.firstSeenVersion),
+    sources: Object.fromEntries(
+      Object.entries(obj(g.sources))
+        .map(([k, v]) => [k, num(v) ?? 0] as const)
+        .filter(([, v]) => v > 0),
+    ),
   };
 }
 
@@ -436,7 +459,7 @@ export function parseErrorSample(raw: unknown): ErrorSample | undefined {
     traceId,
     timestamp: toEpochMs(first(raw, 'timestamp', 'time')),
     tags,
-    user: obj(raw.user),
+    user: isObject(raw.user) ? raw.user : str(raw.userId) ? { id: str(raw.userId) } : {},
     release: str(first(raw, 'release', 'version')),
     environment: str(raw.environment),
   };
@@ -457,6 +480,8 @@ export interface RedPoint {
 export interface RedRow {
   service: string;
   route: string;
+  /** Where the numbers come from: `spans` (SERVER spans) or `metrics` (received duration histograms). */
+  source: string;
   rate: number | undefined;
   count: number | undefined;
   errors: number | undefined;
@@ -467,20 +492,24 @@ export interface RedRow {
   series: RedPoint[];
 }
 
-function parseRedPoint(raw: unknown): RedPoint | undefined {
+function parseRedPoint(raw: unknown, bucketMs: number | undefined): RedPoint | undefined {
   if (Array.isArray(raw)) {
     const t = toEpochMs(raw[0]);
-    return t === undefined
-      ? undefined
-      : { t, rate: num(raw[1]), errorRatio: num(raw[2]), p50: num(raw[3]), p95: num(raw[4]), p99: num(raw[5]) };
+    if (t === undefined) return undefined;
+    return { t, rate: num(raw[1]), errorRatio: num(raw[2]), p50: num(raw[3]), p95: num(raw[4]), p99: num(raw[5]) };
   }
   const p = obj(raw);
   const t = toEpochMs(first(p, 't', 'time', 'timestamp', 'start', 'bucketStart'));
   if (t === undefined) return undefined;
+  const count = num(first(p, 'count', 'requests', 'total'));
+  // An empty bucket has no error ratio (0 of 0 is not "no errors"); leave a gap rather than draw a zero.
+  const empty = count === 0;
   return {
     t,
-    rate: num(first(p, 'rate', 'ratePerSec', 'rps')),
-    errorRatio: ratio(p),
+    rate:
+      num(first(p, 'rate', 'ratePerSec', 'rps')) ??
+      (count !== undefined && bucketMs ? count / (bucketMs / 1000) : undefined),
+    errorRatio: empty ? undefined : ratio(p),
     p50: num(first(p, 'p50', 'p50Ms')),
     p95: num(first(p, 'p95', 'p95Ms')),
     p99: num(first(p, 'p99', 'p99Ms')),
@@ -495,13 +524,20 @@ function ratio(o: Json): number | undefined {
   return count && errors !== undefined ? errors / count : undefined;
 }
 
+function parseSeries(raw: unknown, bucketMs: number | undefined): RedPoint[] {
+  return arr(raw)
+    .map((p) => parseRedPoint(p, bucketMs))
+    .filter((p): p is RedPoint => p !== undefined)
+    .sort((a, b) => a.t - b.t);
+}
+
 function parseRedRow(raw: unknown, service: string): RedRow {
   const r = obj(raw);
   const latency = obj(first(r, 'latency', 'duration', 'latencyMs'));
-  const seriesRaw = first(r, 'series', 'timeseries', 'timeSeries', 'buckets', 'points');
   return {
     service: str(first(r, 'service', 'serviceName')) || service,
     route: str(first(r, 'route', 'name', 'operation', 'http.route')),
+    source: str(r.source),
     rate: num(first(r, 'rate', 'ratePerSec', 'rps', 'requestsPerSecond')),
     count: num(first(r, 'count', 'requests', 'total')),
     errors: num(first(r, 'errors', 'errorCount')),
@@ -509,29 +545,59 @@ function parseRedRow(raw: unknown, service: string): RedRow {
     p50: num(first(r, 'p50', 'p50Ms')) ?? num(latency.p50),
     p95: num(first(r, 'p95', 'p95Ms')) ?? num(latency.p95),
     p99: num(first(r, 'p99', 'p99Ms')) ?? num(latency.p99),
-    series: arr(seriesRaw)
-      .map(parseRedPoint)
-      .filter((p): p is RedPoint => p !== undefined)
-      .sort((a, b) => a.t - b.t),
+    series: parseSeries(first(r, 'series', 'timeseries', 'timeSeries', 'buckets', 'points'), num(r.bucketMs)),
   };
 }
 
 export interface RedService extends RedRow {
   routes: RedRow[];
+  /** True when the service totals were summed here from its routes (percentiles are then the slowest route's). */
+  fromRoutes: boolean;
+}
+
+function sum(values: Array<number | undefined>): number | undefined {
+  const known = values.filter((v): v is number => v !== undefined);
+  return known.length > 0 ? known.reduce((a, b) => a + b, 0) : undefined;
+}
+
+function max(values: Array<number | undefined>): number | undefined {
+  const known = values.filter((v): v is number => v !== undefined);
+  return known.length > 0 ? Math.max(...known) : undefined;
+}
+
+/** Service totals from route rows; prefers span-derived rows so a route measured twice is not counted twice. */
+function totalsFromRoutes(routes: RedRow[]): Partial<RedRow> {
+  const fromSpans = routes.filter((r) => r.source === 'spans');
+  const rows = fromSpans.length > 0 ? fromSpans : routes;
+  const count = sum(rows.map((r) => r.count));
+  const errors = sum(
+    rows.map(
+      (r) => r.errors ?? (r.errorRatio !== undefined && r.count !== undefined ? r.errorRatio * r.count : undefined),
+    ),
+  );
+  return {
+    count,
+    errors,
+    errorRatio: count ? (errors ?? 0) / count : undefined,
+    rate: sum(rows.map((r) => r.rate)),
+    p50: max(rows.map((r) => r.p50)),
+    p95: max(rows.map((r) => r.p95)),
+    p99: max(rows.map((r) => r.p99)),
+  };
 }
 
 /**
- * Accepts `{ services: [{ service, …, routes: [...] }] }`, a flat `{ rows|routes: [{ service, route, … }] }`, or an
- * array of either. Rows without a route are service totals.
+ * Accepts the collector's `{ red: [{ service, route, source, … }], series: [{ service, bucketMs, points }] }`, as well
+ * as `{ services: [{ service, …, routes, series }] }` or a flat array. Rows without a route are service totals.
  */
 export function parseRed(raw: unknown): RedService[] {
   const o = obj(raw);
-  const list = Array.isArray(raw) ? raw : arr(first(o, 'services', 'rows', 'routes', 'red'));
+  const list = Array.isArray(raw) ? raw : arr(first(o, 'services', 'red', 'rows', 'routes'));
   const byService = new Map<string, RedService>();
   const ensure = (service: string): RedService => {
     let entry = byService.get(service);
     if (!entry) {
-      entry = { ...parseRedRow({}, service), routes: [] };
+      entry = { ...parseRedRow({}, service), routes: [], fromRoutes: true };
       byService.set(service, entry);
     }
     return entry;
@@ -544,9 +610,109 @@ export function parseRed(raw: unknown): RedService[] {
       ensure(service).routes.push(row);
     } else {
       const entry = ensure(service);
-      Object.assign(entry, { ...row, service, route: '' });
+      Object.assign(entry, { ...row, service, route: '', fromRoutes: false });
       entry.routes.push(...nested.map((r) => parseRedRow(r, service)));
     }
   }
+  for (const item of arr(o.series)) {
+    const s = obj(item);
+    const service = str(first(s, 'service', 'serviceName'));
+    if (!service) continue;
+    ensure(service).series = parseSeries(first(s, 'points', 'series', 'buckets'), num(s.bucketMs));
+  }
+  for (const entry of byService.values()) {
+    if (entry.fromRoutes && entry.routes.length > 0) Object.assign(entry, totalsFromRoutes(entry.routes));
+  }
   return [...byService.values()];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Services and collector statistics
+
+export interface ServiceSummary {
+  name: string;
+  versions: string[];
+  environments: string[];
+  firstSeen: number | undefined;
+  lastSeen: number | undefined;
+  spans: number | undefined;
+  logs: number | undefined;
+  errors: number | undefined;
+  requests: number | undefined;
+  failedRequests: number | undefined;
+  errorRatio: number | undefined;
+  errorGroups: number | undefined;
+}
+
+export function parseServices(raw: unknown): ServiceSummary[] {
+  const list = Array.isArray(raw) ? raw : arr(obj(raw).services);
+  return list
+    .map((item) => {
+      const s = obj(item);
+      return {
+        name: str(first(s, 'name', 'service')),
+        versions: arr(s.versions)
+          .map((v) => (isObject(v) ? str(v.version) : str(v)))
+          .filter(Boolean),
+        environments: strings(s.environments),
+        firstSeen: toEpochMs(s.firstSeen),
+        lastSeen: toEpochMs(s.lastSeen),
+        spans: num(s.spans),
+        logs: num(s.logs),
+        errors: num(s.errors),
+        requests: num(s.requests),
+        failedRequests: num(s.failedRequests),
+        errorRatio: num(s.errorRatio),
+        errorGroups: num(s.errorGroups),
+      };
+    })
+    .filter((s) => s.name);
+}
+
+export interface CollectorStats {
+  stored: Record<string, number>;
+  evicted: Record<string, number>;
+  startedAt: number | undefined;
+}
+
+function counts(value: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(obj(value))) {
+    const n = num(v);
+    if (n !== undefined) out[k] = n;
+  }
+  return out;
+}
+
+export function parseStats(raw: unknown): CollectorStats {
+  const o = obj(raw);
+  return { stored: counts(o.stored), evicted: counts(o.evicted), startedAt: toEpochMs(o.startedAt) };
+}
+
+/** One stored occurrence of an error (from `/api/errors/:fingerprint`). */
+export interface ErrorOccurrence {
+  timestamp: number | undefined;
+  source: string;
+  service: string;
+  version: string;
+  traceId: string;
+  spanId: string;
+  userId: string;
+  message: string;
+}
+
+export function parseOccurrences(raw: unknown): ErrorOccurrence[] {
+  return arr(raw).map((item) => {
+    const e = obj(item);
+    return {
+      timestamp: toEpochMs(e.timestamp),
+      source: str(e.source),
+      service: str(e.service),
+      version: str(e.version),
+      traceId: str(first(e, 'traceId', 'trace_id')),
+      spanId: str(first(e, 'spanId', 'span_id')),
+      userId: str(first(e, 'userId', 'user_id')),
+      message: str(e.message),
+    };
+  });
 }

@@ -32,12 +32,19 @@ export function formatDuration(ms: number | undefined): string {
   if (ms < 10) return `${ms.toFixed(2)} ms`;
   if (ms < 1000) return `${ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes} m ${seconds} s`;
+  const totalSeconds = Math.round(ms / 1000);
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  return hours > 0 ? `${hours} h ${minutes} m` : `${minutes} m ${seconds} s`;
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** A signed offset from a reference time, e.g. `+12.0 ms` or `-1.20 s`. */
+export function formatOffset(ms: number): string {
+  return ms < 0 ? `−${formatDuration(-ms)}` : `+${formatDuration(ms)}`;
+}
 
 /** Local wall-clock time with milliseconds, e.g. `14:23:45.123`. */
 export function formatClock(ms: number | undefined): string {

@@ -139,8 +139,14 @@ export function LineChart({ title, series, format, height = 170, minYMax = 0, te
             </g>
           ))}
           {hasData
-            ? xTicks.map((t) => (
-                <text key={t} class="axis" x={x(t)} y={height - 6} text-anchor="middle">
+            ? xTicks.map((t, i) => (
+                <text
+                  key={t}
+                  class="axis"
+                  x={x(t)}
+                  y={height - 6}
+                  text-anchor={i === 0 ? 'start' : i === xTicks.length - 1 ? 'end' : 'middle'}
+                >
                   {timeLabel(t, t1 - t0)}
                 </text>
               ))

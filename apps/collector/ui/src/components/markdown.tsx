@@ -1,10 +1,13 @@
 // A deliberately small Markdown renderer for the incident report: headings, paragraphs, lists, block quotes, fenced
-// code, tables, rules, and inline code / bold / italics / links. It builds Preact elements from the text, so nothing
-// in the report is ever interpreted as HTML. 32-hex trace ids in code spans become links to the trace.
+// code, tables, rules, and inline code / bold / italics / links / backslash escapes. It builds Preact elements from
+// the text, so nothing in the report is ever interpreted as HTML. Trace ids in code spans link to their waterfall;
+// the caller may link other code spans (fingerprints) through a `linker`.
 import type { ComponentChildren, VNode } from 'preact';
 import { href } from '../router.js';
 
 const TRACE_ID = /^[0-9a-f]{32}$/i;
+/** Tables longer than this fold behind a summary line (the report page charts the long series). */
+const LONG_TABLE_ROWS = 12;
 
 function safeHref(url: string): string | undefined {
   const trimmed = url.trim();
@@ -12,35 +15,47 @@ function safeHref(url: string): string | undefined {
   return undefined;
 }
 
-function codeSpan(text: string, key: number): VNode {
-  if (TRACE_ID.test(text)) {
+/** Maps the text of a code span to a link target, or `undefined` to leave it as code. */
+export type CodeLinker = (code: string) => string | undefined;
+
+const linkTraceIds: CodeLinker = (code) => (TRACE_ID.test(code) ? href(['traces', code.toLowerCase()]) : undefined);
+
+function codeSpan(text: string, key: number, linker: CodeLinker): VNode {
+  const target = linkTraceIds(text) ?? linker(text);
+  if (target) {
     return (
-      <a key={key} class="mono" href={href(['traces', text.toLowerCase()])} data-testid="report-trace-link">
-        {text}
+      <a key={key} href={target} data-testid="report-code-link">
+        <code>{text}</code>
       </a>
     );
   }
   return <code key={key}>{text}</code>;
 }
 
+const noLinks: CodeLinker = () => undefined;
+
 /** Inline formatting; anything not recognised stays literal text. */
-export function inline(text: string): ComponentChildren[] {
+export function inline(text: string, linker: CodeLinker = noLinks): ComponentChildren[] {
   const out: ComponentChildren[] = [];
-  const pattern = /`([^`]+)`|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
+  // Underscore emphasis only at word boundaries (as in CommonMark), so ids like `window.__xss` stay literal.
+  const pattern =
+    /\\([\\`*_{}[\]()#+\-.!|<>~])|`([^`]+)`|\*\*([^*]+)\*\*|(?<![\p{L}\p{N}_])__([^_]+)__(?![\p{L}\p{N}_])|\*([^*\s][^*]*)\*|(?<![\p{L}\p{N}_])_([^_\s][^_]*)_(?![\p{L}\p{N}_])|\[([^\]]+)\]\(([^)\s]+)\)/gu;
   let last = 0;
   let key = 0;
   for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
     if (m.index > last) out.push(text.slice(last, m.index));
-    if (m[1] !== undefined) out.push(codeSpan(m[1], key++));
-    else if (m[2] !== undefined || m[3] !== undefined)
-      out.push(<strong key={key++}>{inline(m[2] ?? m[3] ?? '')}</strong>);
-    else if (m[4] !== undefined) out.push(<em key={key++}>{inline(m[4])}</em>);
-    else if (m[5] !== undefined && m[6] !== undefined) {
-      const url = safeHref(m[6]);
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(codeSpan(m[2], key++, linker));
+    else if (m[3] !== undefined || m[4] !== undefined)
+      out.push(<strong key={key++}>{inline(m[3] ?? m[4] ?? '', linker)}</strong>);
+    else if (m[5] !== undefined || m[6] !== undefined)
+      out.push(<em key={key++}>{inline(m[5] ?? m[6] ?? '', linker)}</em>);
+    else if (m[7] !== undefined && m[8] !== undefined) {
+      const url = safeHref(m[8]);
       out.push(
         url ? (
           <a key={key++} href={url} rel="noreferrer noopener" target={url.startsWith('http') ? '_blank' : undefined}>
-            {inline(m[5])}
+            {inline(m[7], linker)}
           </a>
         ) : (
           m[0]
@@ -71,18 +86,26 @@ interface ListItem {
   children: ListItem[];
 }
 
-function renderList(items: ListItem[], key: number): VNode {
+function renderList(items: ListItem[], key: number, linker: CodeLinker): VNode {
   const ordered = items[0]?.ordered ?? false;
   const children = items.map((item, i) => (
     <li key={i}>
-      {inline(item.text)}
-      {item.children.length > 0 ? renderList(item.children, i) : null}
+      {inline(item.text, linker)}
+      {item.children.length > 0 ? renderList(item.children, i, linker) : null}
     </li>
   ));
   return ordered ? <ol key={key}>{children}</ol> : <ul key={key}>{children}</ul>;
 }
 
-export function Markdown({ source, testId }: { source: string; testId?: string }) {
+export function Markdown({
+  source,
+  testId,
+  linker = noLinks,
+}: {
+  source: string;
+  testId?: string;
+  linker?: CodeLinker;
+}) {
   const lines = source.replace(/\r\n?/g, '\n').split('\n');
   const blocks: VNode[] = [];
   let i = 0;
@@ -110,7 +133,7 @@ export function Markdown({ source, testId }: { source: string; testId?: string }
     if (heading) {
       const level = Math.min(6, (heading[1] ?? '#').length + 1);
       const Tag = `h${level}` as 'h2';
-      blocks.push(<Tag key={key++}>{inline(heading[2] ?? '')}</Tag>);
+      blocks.push(<Tag key={key++}>{inline(heading[2] ?? '', linker)}</Tag>);
       i++;
       continue;
     }
@@ -124,13 +147,13 @@ export function Markdown({ source, testId }: { source: string; testId?: string }
       const rows: string[][] = [];
       i += 2;
       while (i < lines.length && (lines[i] ?? '').trim().startsWith('|')) rows.push(splitRow(lines[i++] ?? ''));
-      blocks.push(
-        <div key={key++} class="table-wrap">
+      const table = (
+        <div class="table-wrap">
           <table class="data">
             <thead>
               <tr>
                 {header.map((cell, c) => (
-                  <th key={c}>{inline(cell)}</th>
+                  <th key={c}>{inline(cell, linker)}</th>
                 ))}
               </tr>
             </thead>
@@ -138,13 +161,23 @@ export function Markdown({ source, testId }: { source: string; testId?: string }
               {rows.map((row, r) => (
                 <tr key={r}>
                   {row.map((cell, c) => (
-                    <td key={c}>{inline(cell)}</td>
+                    <td key={c}>{inline(cell, linker)}</td>
                   ))}
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>,
+        </div>
+      );
+      blocks.push(
+        rows.length > LONG_TABLE_ROWS ? (
+          <details key={key++} class="long-table">
+            <summary>Show the table ({rows.length} rows)</summary>
+            {table}
+          </details>
+        ) : (
+          <div key={key++}>{table}</div>
+        ),
       );
       continue;
     }
@@ -153,7 +186,7 @@ export function Markdown({ source, testId }: { source: string; testId?: string }
       while (i < lines.length && (lines[i] ?? '').startsWith('>')) quote.push((lines[i++] ?? '').replace(/^>\s?/, ''));
       blocks.push(
         <blockquote key={key++}>
-          <Markdown source={quote.join('\n')} />
+          <Markdown source={quote.join('\n')} linker={linker} />
         </blockquote>,
       );
       continue;
@@ -185,7 +218,7 @@ export function Markdown({ source, testId }: { source: string; testId?: string }
         stack.push(item);
         i++;
       }
-      blocks.push(renderList(root, key++));
+      blocks.push(renderList(root, key++, linker));
       continue;
     }
     // Always consume the first line, so text that merely looks like the start of a block cannot stall the loop.
@@ -197,7 +230,7 @@ export function Markdown({ source, testId }: { source: string; testId?: string }
       para.push(current.trim());
       i++;
     }
-    blocks.push(<p key={key++}>{inline(para.join(' '))}</p>);
+    blocks.push(<p key={key++}>{inline(para.join(' '), linker)}</p>);
   }
   return (
     <div class="markdown" data-testid={testId}>

@@ -1,5 +1,6 @@
 // The trace waterfall: one row per span in tree order, a bar per span placed on the trace's time line, coloured by
 // service; error spans are marked, events are ticks on their bar. Subtrees fold.
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Span } from '../api.js';
 import { serviceColor } from '../colors.js';
@@ -50,9 +51,11 @@ interface Props {
   selected: string | undefined;
   onSelect: (spanId: string) => void;
   logCounts: Map<string, number>;
+  /** Rendered right under the selected span's row. */
+  renderDetail: (span: Span) => ComponentChildren;
 }
 
-export function Waterfall({ spans, selected, onSelect, logCounts }: Props) {
+export function Waterfall({ spans, selected, onSelect, logCounts, renderDetail }: Props) {
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const rows = buildRows(spans);
   const start = Math.min(...spans.map((s) => s.startTime));
@@ -101,7 +104,7 @@ export function Waterfall({ spans, selected, onSelect, logCounts }: Props) {
         const color = serviceColor(span.service);
         const isSelected = span.spanId === selected;
         const logs = logCounts.get(span.spanId) ?? 0;
-        return (
+        return [
           <div
             key={span.spanId}
             class={`wf-row wf-span${isSelected ? ' selected' : ''}${span.status === 'error' ? ' is-error' : ''}`}
@@ -175,15 +178,17 @@ export function Waterfall({ spans, selected, onSelect, logCounts }: Props) {
                   ),
                 )}
               </span>
-              <span
-                class="wf-label"
-                style={left + width > 80 ? { right: `${100 - left + 0.5}%` } : { left: `${left + width + 0.5}%` }}
-              >
+              <span class="wf-label" style={{ left: `calc(${left + width}% + 6px)` }}>
                 {formatDuration(span.endTime - span.startTime)}
               </span>
             </button>
-          </div>
-        );
+          </div>,
+          isSelected ? (
+            <div key={`${span.spanId}-detail`} class="wf-detail">
+              {renderDetail(span)}
+            </div>
+          ) : null,
+        ];
       })}
     </div>
   );

@@ -4,6 +4,7 @@ import {
   arr,
   display,
   type ErrorGroup,
+  type ErrorOccurrence,
   type ErrorSample,
   first,
   getJson,
@@ -14,6 +15,7 @@ import {
   parseErrorGroups,
   parseErrorSample,
   parseLogs,
+  parseOccurrences,
   str,
 } from '../api.js';
 import {
@@ -37,15 +39,21 @@ interface ErrorDetail {
   group: ErrorGroup;
   sample: ErrorSample | undefined;
   logs: LogRecord[];
+  occurrences: ErrorOccurrence[];
+  traceIds: string[];
   /** False when the server has no `/api/errors/:fingerprint`; the page is then built from the list and the logs. */
   fromDetailEndpoint: boolean;
 }
 
 async function loadDetail(fingerprint: string, signal: AbortSignal): Promise<ErrorDetail> {
-  const logsUrl = apiUrl('logs', { q: fingerprint });
-  const logsPromise = getJson(logsUrl, signal).then(parseLogs, () => [] as LogRecord[]);
+  // `fingerprint=` filters exactly; a server without that filter gets a text search, narrowed below.
+  const logsPromise = getJson(apiUrl('logs', { fingerprint, limit: 500 }), signal)
+    .catch(() => getJson(apiUrl('logs', { q: fingerprint }), signal))
+    .then(parseLogs, () => [] as LogRecord[]);
   let group: ErrorGroup | undefined;
   let sample: ErrorSample | undefined;
+  let occurrences: ErrorOccurrence[] = [];
+  let traceIds: string[] = [];
   let fromDetailEndpoint = false;
   try {
     const raw = obj(await getJson(apiUrl(`errors/${encodeURIComponent(fingerprint)}`), signal));
@@ -55,6 +63,8 @@ async function loadDetail(fingerprint: string, signal: AbortSignal): Promise<Err
       fromDetailEndpoint = true;
       const sampleRaw = first(raw, 'sample', 'sampleEvent', 'event', 'latestEvent') ?? arr(raw.events)[0];
       sample = parseErrorSample(sampleRaw);
+      occurrences = parseOccurrences(raw.events).sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0));
+      traceIds = arr(raw.traceIds).map(str).filter(Boolean);
       if (sample && sample.breadcrumbs.length === 0 && raw.breadcrumbs) {
         sample = { ...sample, ...pickBreadcrumbs(raw.breadcrumbs) };
       }
@@ -75,7 +85,8 @@ async function loadDetail(fingerprint: string, signal: AbortSignal): Promise<Err
     const withStack = logs.find((l) => l.error?.stack_trace) ?? logs.find((l) => l.error);
     if (withStack) sample = parseErrorSample(withStack.raw);
   }
-  return { group, sample, logs, fromDetailEndpoint };
+  if (traceIds.length === 0) traceIds = [...new Set(logs.map((l) => l.trace_id).filter(Boolean))];
+  return { group, sample, logs, occurrences, traceIds, fromDetailEndpoint };
 }
 
 function pickBreadcrumbs(raw: unknown): Pick<ErrorSample, 'breadcrumbs'> {
@@ -98,10 +109,12 @@ export function ErrorPage({ fingerprint }: { fingerprint: string }) {
   }
   if (!data) return <Loading what="error group" />;
 
-  const { group, sample, logs } = data;
-  const traceId = group.sampleTraceId || sample?.traceId || logs.find((l) => l.trace_id)?.trace_id || '';
+  const { group, sample, logs, occurrences, traceIds } = data;
+  const traceId = group.sampleTraceId || sample?.traceId || traceIds[0] || '';
   const stackText = sample?.stackTrace ?? '';
-  const logTimes = logs.map((l) => l.timestamp).filter((t): t is number => t !== undefined);
+  const times = (occurrences.length > 0 ? occurrences.map((o) => o.timestamp) : logs.map((l) => l.timestamp)).filter(
+    (t): t is number => t !== undefined,
+  );
 
   return (
     <>
@@ -118,7 +131,7 @@ export function ErrorPage({ fingerprint }: { fingerprint: string }) {
             Sample trace →
           </a>
         ) : null}
-        <a class="button" href={href(['logs'], { q: fingerprint })} data-testid="error-logs-link">
+        <a class="button" href={href(['logs'], { fingerprint })} data-testid="error-logs-link">
           Logs ({logs.length})
         </a>
       </PageHeader>
@@ -147,6 +160,20 @@ export function ErrorPage({ fingerprint }: { fingerprint: string }) {
         <Field label="Versions">
           <span class="mono">{group.versions.join(', ') || '–'}</span>
         </Field>
+        {group.firstSeenVersion ? (
+          <Field label="First seen in">
+            <span class="mono" data-testid="error-first-version">
+              {group.firstSeenVersion}
+            </span>
+          </Field>
+        ) : null}
+        {Object.keys(group.sources).length > 0 ? (
+          <Field label="Reported by">
+            {Object.entries(group.sources)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(' · ')}
+          </Field>
+        ) : null}
         {traceId ? (
           <Field label="Sample trace">
             <a class="mono" href={href(['traces', traceId])}>
@@ -156,10 +183,10 @@ export function ErrorPage({ fingerprint }: { fingerprint: string }) {
         ) : null}
       </section>
 
-      {logTimes.length > 1 ? (
+      {times.length > 1 ? (
         <section class="section">
-          <h2>Occurrences</h2>
-          <Histogram layers={[{ name: 'events', className: 'h-error', times: logTimes }]} testId="error-histogram" />
+          <h2>Occurrences over time</h2>
+          <Histogram layers={[{ name: 'events', className: 'h-error', times }]} testId="error-histogram" />
         </section>
       ) : null}
 
@@ -235,10 +262,54 @@ export function ErrorPage({ fingerprint }: { fingerprint: string }) {
         </section>
       ) : null}
 
+      {occurrences.length > 0 ? (
+        <section class="section">
+          <h2>Recent occurrences</h2>
+          <div class="table-wrap card">
+            <table class="data compact" data-testid="error-occurrences">
+              <thead>
+                <tr>
+                  <th>Time</th>
+                  <th>Source</th>
+                  <th>Service</th>
+                  <th>Version</th>
+                  <th>User</th>
+                  <th>Trace</th>
+                </tr>
+              </thead>
+              <tbody>
+                {occurrences.slice(0, 20).map((o, i) => (
+                  <tr key={i}>
+                    <td class="mono small nowrap" title={formatIso(o.timestamp)}>
+                      {formatDateTime(o.timestamp)}
+                    </td>
+                    <td>
+                      <span class="tag">{o.source || '–'}</span>
+                    </td>
+                    <td class="nowrap">{o.service ? <ServiceChip service={o.service} /> : null}</td>
+                    <td class="mono small">{o.version || '–'}</td>
+                    <td class="mono small">{o.userId || '–'}</td>
+                    <td class="nowrap">
+                      {o.traceId ? (
+                        <a class="mono small" href={href(['traces', o.traceId], { span: o.spanId || undefined })}>
+                          {o.traceId.slice(0, 16)}…
+                        </a>
+                      ) : (
+                        <span class="muted">–</span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
+
       <section class="section">
         <h2>
           Log records{' '}
-          <a class="small" href={href(['logs'], { q: fingerprint })}>
+          <a class="small" href={href(['logs'], { fingerprint })}>
             open in Logs →
           </a>
         </h2>

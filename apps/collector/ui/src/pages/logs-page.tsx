@@ -18,7 +18,7 @@ import { useFetch } from '../use-fetch.js';
 import { useServiceNames } from './service-names.js';
 
 const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
-const FILTERS = ['service', 'level', 'q', 'trace_id', 'correlation_id'] as const;
+const FILTERS = ['service', 'level', 'q', 'trace_id', 'correlation_id', 'fingerprint'] as const;
 type FilterKey = (typeof FILTERS)[number];
 
 export function LogsPage({ query }: { query: URLSearchParams }) {
@@ -31,7 +31,7 @@ export function LogsPage({ query }: { query: URLSearchParams }) {
   // Re-sync the form only when the route's filters change, not on every render.
   useEffect(() => setDraft(current), [currentKey]);
 
-  const url = apiUrl('logs', current);
+  const url = apiUrl('logs', { ...current, span_id: spanId, limit: 1000 });
   const { data, error, loading } = useFetch(url, async (signal) => parseLogs(await getJson(url, signal)));
   const logs = (data ?? [])
     .filter((l) => !spanId || l.span_id === spanId)
@@ -87,6 +87,8 @@ export function LogsPage({ query }: { query: URLSearchParams }) {
             onChange={(e) => apply({ level: e.currentTarget.value })}
           >
             <option value="">any</option>
+            <option value="WARN,ERROR,FATAL">WARN and above</option>
+            <option value="ERROR,FATAL">ERROR and above</option>
             {LEVELS.map((l) => (
               <option key={l} value={l}>
                 {l}
@@ -113,6 +115,15 @@ export function LogsPage({ query }: { query: URLSearchParams }) {
             onInput={(e) => setDraft({ ...draft, correlation_id: e.currentTarget.value.trim() })}
           />
         </label>
+        <label>
+          Fingerprint
+          <input
+            class="mono"
+            value={draft.fingerprint}
+            placeholder="any"
+            onInput={(e) => setDraft({ ...draft, fingerprint: e.currentTarget.value.trim() })}
+          />
+        </label>
         <button type="submit" class="primary">
           Search
         </button>
@@ -134,6 +145,11 @@ export function LogsPage({ query }: { query: URLSearchParams }) {
             <span class="tag">
               span_id={spanId} <a href={href(['logs'], current)}>×</a>
             </span>
+          ) : null}
+          {current.fingerprint ? (
+            <a class="small" href={href(['errors', current.fingerprint])} data-testid="logs-error-link">
+              Error group →
+            </a>
           ) : null}
           {current.trace_id ? (
             <a class="small" href={href(['traces', current.trace_id])} data-testid="logs-trace-link">

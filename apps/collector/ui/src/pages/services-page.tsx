@@ -2,15 +2,18 @@ import {
   apiUrl,
   getJson,
   parseRed,
+  parseServices,
   parseTraceList,
   type RedPoint,
   type RedService,
+  type ServiceSummary,
   type TraceSummary,
 } from '../api.js';
 import { serviceColor } from '../colors.js';
 import {
   Empty,
   ErrorBox,
+  Field,
   formatNumber,
   formatPercent,
   Loading,
@@ -19,11 +22,17 @@ import {
 } from '../components/common.js';
 import { type ChartSeries, LineChart } from '../components/line-chart.js';
 import { href } from '../router.js';
-import { formatDuration } from '../time.js';
+import { formatAgo, formatDuration } from '../time.js';
 import { useFetch } from '../use-fetch.js';
 
+interface ServiceView {
+  name: string;
+  summary: ServiceSummary | undefined;
+  red: RedService;
+}
+
 interface Overview {
-  services: RedService[];
+  services: ServiceView[];
   /** True when the time series were derived here from recent traces because the RED answer had none. */
   derived: boolean;
 }
@@ -46,7 +55,7 @@ function seriesFromTraces(traces: TraceSummary[]): Map<string, RedPoint[]> {
   const buckets = new Map<string, Map<number, { count: number; errors: number; durations: number[] }>>();
   for (const trace of timed) {
     const b = Math.floor((trace.startTime! - t0) / size);
-    for (const service of trace.services.slice(0, 1)) {
+    for (const service of [trace.rootService || trace.services[0] || 'unknown_service']) {
       const perService = buckets.get(service) ?? new Map();
       buckets.set(service, perService);
       const cell = perService.get(b) ?? { count: 0, errors: 0, durations: [] };
@@ -76,43 +85,52 @@ function seriesFromTraces(traces: TraceSummary[]): Map<string, RedPoint[]> {
   return out;
 }
 
+function emptyRed(service: string): RedService {
+  return {
+    service,
+    route: '',
+    source: '',
+    rate: undefined,
+    count: undefined,
+    errors: undefined,
+    errorRatio: undefined,
+    p50: undefined,
+    p95: undefined,
+    p99: undefined,
+    series: [],
+    routes: [],
+    fromRoutes: false,
+  };
+}
+
 async function loadOverview(signal: AbortSignal): Promise<Overview> {
-  let services: RedService[] = [];
-  let redFailed: unknown;
-  try {
-    services = parseRed(await getJson(apiUrl('metrics/red'), signal));
-  } catch (error) {
-    if (signal.aborted) throw error;
-    redFailed = error;
+  const [summaries, red] = await Promise.allSettled([
+    getJson(apiUrl('services'), signal).then(parseServices),
+    getJson(apiUrl('metrics/red'), signal).then(parseRed),
+  ]);
+  if (signal.aborted) throw new DOMException('aborted', 'AbortError');
+  if (summaries.status === 'rejected' && red.status === 'rejected') throw red.reason;
+  const byName = new Map<string, ServiceView>();
+  for (const summary of summaries.status === 'fulfilled' ? summaries.value : []) {
+    byName.set(summary.name, { name: summary.name, summary, red: emptyRed(summary.name) });
+  }
+  for (const r of red.status === 'fulfilled' ? red.value : []) {
+    const view = byName.get(r.service);
+    if (view) view.red = r;
+    else byName.set(r.service, { name: r.service, summary: undefined, red: r });
   }
   let derived = false;
-  if (services.every((s) => s.series.length === 0)) {
-    const traces = parseTraceList(await getJson(apiUrl('traces', { limit: 1000 }), signal));
-    const series = seriesFromTraces(traces);
-    for (const s of services) s.series = series.get(s.service) ?? [];
-    if (services.length === 0 && redFailed === undefined) {
-      // No RED rows yet, but traces exist: show the services they name.
-      for (const [service, points] of series) {
-        services.push({
-          service,
-          route: '',
-          rate: undefined,
-          count: undefined,
-          errors: undefined,
-          errorRatio: undefined,
-          p50: undefined,
-          p95: undefined,
-          p99: undefined,
-          series: points,
-          routes: [],
-        });
-      }
+  const views = [...byName.values()];
+  if (views.every((v) => v.red.series.length === 0)) {
+    const series = seriesFromTraces(parseTraceList(await getJson(apiUrl('traces', { limit: 1000 }), signal)));
+    for (const [service, points] of series) {
+      const view = byName.get(service) ?? { name: service, summary: undefined, red: emptyRed(service) };
+      view.red.series = points;
+      byName.set(service, view);
     }
     derived = series.size > 0;
   }
-  if (services.length === 0 && redFailed) throw redFailed;
-  services.sort((a, b) => a.service.localeCompare(b.service));
-  return { services, derived };
+  return { services: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)), derived };
 }
 
 const ms = (v: number): string => formatDuration(v);
@@ -120,7 +138,7 @@ const rate = (v: number): string => `${formatNumber(v)}/s`;
 
 function Sparkline({ points, color }: { points: Array<number | undefined>; color: string }) {
   const values = points.filter((v): v is number => v !== undefined);
-  if (values.length < 2) return <svg class="sparkline" width="120" height="28" aria-hidden="true" />;
+  if (values.length < 2) return <svg class="sparkline" viewBox="0 0 120 28" aria-hidden="true" />;
   const max = Math.max(...values, 1e-9);
   const step = 120 / (points.length - 1);
   let d = '';
@@ -134,52 +152,69 @@ function Sparkline({ points, color }: { points: Array<number | undefined>; color
     pen = true;
   });
   return (
-    <svg class="sparkline" width="120" height="28" aria-hidden="true">
-      <path d={d} fill="none" style={{ stroke: color }} stroke-width="1.5" />
+    <svg class="sparkline" viewBox="0 0 120 28" preserveAspectRatio="none" aria-hidden="true">
+      <path d={d} fill="none" style={{ stroke: color }} stroke-width="1.5" vector-effect="non-scaling-stroke" />
     </svg>
   );
 }
 
-function ServiceCard({ s }: { s: RedService }) {
-  const errorish = (s.errorRatio ?? 0) > 0;
+function ServiceCard({ view }: { view: ServiceView }) {
+  const { red, summary } = view;
+  const errorRatio = summary?.requests ? summary.errorRatio : red.errorRatio;
+  const requests = summary?.requests ?? red.count;
+  const errorish = (errorRatio ?? 0) > 0;
+  const version = summary?.versions[summary.versions.length - 1];
   return (
     <a
       class="service-card card"
-      href={href(['services'], { service: s.service })}
+      href={href(['services'], { service: view.name })}
       data-testid="service-card"
-      data-service={s.service}
+      data-service={view.name}
     >
       <div class="service-card-head">
-        <ServiceChip service={s.service} />
-        <span class="muted small">
-          {s.routes.length} route{s.routes.length === 1 ? '' : 's'}
-        </span>
+        <ServiceChip service={view.name} />
+        {version ? <span class="mono muted small">{version}</span> : null}
       </div>
       <div class="stats">
         <div>
           <div class="stat-label">Rate</div>
-          <div class="stat">{s.rate !== undefined ? rate(s.rate) : s.count !== undefined ? `${s.count} req` : '–'}</div>
+          <div class="stat">{red.rate !== undefined ? rate(red.rate) : '–'}</div>
         </div>
         <div>
           <div class="stat-label">Errors</div>
-          <div class={`stat${errorish ? ' text-error' : ''}`}>{formatPercent(s.errorRatio)}</div>
+          <div class={`stat${errorish ? ' text-error' : ''}`}>{requests ? formatPercent(errorRatio) : '–'}</div>
         </div>
         <div>
-          <div class="stat-label">p95</div>
-          <div class="stat">{formatDuration(s.p95)}</div>
+          <div class="stat-label" title={red.fromRoutes ? 'p95 of the slowest route' : undefined}>
+            {red.fromRoutes && red.routes.length > 1 ? 'p95 max' : 'p95'}
+          </div>
+          <div class="stat">{formatDuration(red.p95)}</div>
         </div>
       </div>
       <Sparkline
-        points={s.series.map((p) => p.errorRatio)}
-        color={errorish ? 'var(--error)' : serviceColor(s.service)}
+        points={red.series.map((p) => p.errorRatio)}
+        color={errorish ? 'var(--error)' : serviceColor(view.name)}
       />
+      <div class="service-card-foot muted small">
+        {requests !== undefined ? `${formatNumber(requests, 0)} requests` : 'no requests'}
+        {summary ? ` · ${formatNumber(summary.spans, 0)} spans · ${formatNumber(summary.logs, 0)} logs` : ''}
+        {summary?.errorGroups ? (
+          <span class="text-error">
+            {' '}
+            · {summary.errorGroups} error group{summary.errorGroups === 1 ? '' : 's'}
+          </span>
+        ) : null}
+      </div>
     </a>
   );
 }
 
 function RoutesTable({ services }: { services: RedService[] }) {
-  const rows = services.flatMap((s) => (s.routes.length > 0 ? s.routes : [{ ...s, route: '' }]));
+  const rows = services.flatMap((s) =>
+    s.routes.length > 0 ? s.routes : s.count !== undefined ? [{ ...s, route: '' }] : [],
+  );
   if (rows.length === 0) return null;
+  const showSource = new Set(rows.map((r) => r.source)).size > 1;
   return (
     <div class="table-wrap card">
       <table class="data" data-testid="red-table">
@@ -187,6 +222,7 @@ function RoutesTable({ services }: { services: RedService[] }) {
           <tr>
             <th>Service</th>
             <th>Route</th>
+            {showSource ? <th>Source</th> : null}
             <th class="num">Requests</th>
             <th class="num">Rate</th>
             <th class="num">Error ratio</th>
@@ -197,13 +233,14 @@ function RoutesTable({ services }: { services: RedService[] }) {
         </thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={`${r.service} ${r.route}`} data-testid="red-row">
+            <tr key={`${r.service} ${r.route} ${r.source}`} data-testid="red-row">
               <td>
                 <a href={href(['services'], { service: r.service })}>
                   <ServiceChip service={r.service} />
                 </a>
               </td>
               <td class="mono">{r.route || <span class="muted">all</span>}</td>
+              {showSource ? <td class="muted small">{r.source}</td> : null}
               <td class="num">{formatNumber(r.count, 0)}</td>
               <td class="num">{r.rate !== undefined ? rate(r.rate) : '–'}</td>
               <td class={`num${(r.errorRatio ?? 0) > 0 ? ' text-error' : ''}`}>{formatPercent(r.errorRatio)}</td>
@@ -244,34 +281,56 @@ export function ServicesPage({ query }: { query: URLSearchParams }) {
     );
   }
 
-  const focused = services.find((s) => s.service === focus);
+  const focused = services.find((s) => s.name === focus);
   const note = derived ? 'from recent traces' : undefined;
   const bySeries = (pick: (p: RedPoint) => number | undefined): ChartSeries[] =>
-    services.map((s) => ({
-      name: s.service,
-      color: serviceColor(s.service),
-      points: s.series.map((p) => ({ t: p.t, v: pick(p) })),
-    }));
+    services
+      .filter((s) => s.red.series.length > 0)
+      .map((s) => ({
+        name: s.name,
+        color: serviceColor(s.name),
+        points: s.red.series.map((p) => ({ t: p.t, v: pick(p) })),
+      }));
 
   if (focused) {
-    const pts = focused.series;
-    const color = serviceColor(focused.service);
+    const pts = focused.red.series;
+    const color = serviceColor(focused.name);
+    const summary = focused.summary;
     return (
       <>
-        <PageHeader title={<ServiceChip service={focused.service} />}>
-          <a class="button" href={href(['traces'], { service: focused.service })} data-testid="service-traces-link">
+        <PageHeader title={<ServiceChip service={focused.name} />}>
+          <a class="button" href={href(['traces'], { service: focused.name })} data-testid="service-traces-link">
             Traces
           </a>
-          <a class="button" href={href(['traces'], { service: focused.service, status: 'error' })}>
+          <a class="button" href={href(['traces'], { service: focused.name, status: 'error' })}>
             Failed traces
           </a>
-          <a class="button" href={href(['logs'], { service: focused.service })}>
+          <a class="button" href={href(['logs'], { service: focused.name })}>
             Logs
           </a>
           <a class="button" href={href(['services'])}>
             All services
           </a>
         </PageHeader>
+        {summary ? (
+          <section class="summary card">
+            <Field label="Requests">{formatNumber(summary.requests, 0)}</Field>
+            <Field label="Failed">
+              <span class={summary.failedRequests ? 'text-error' : undefined}>
+                {formatNumber(summary.failedRequests, 0)}
+              </span>
+            </Field>
+            <Field label="Error ratio">{formatPercent(summary.errorRatio)}</Field>
+            <Field label="Spans">{formatNumber(summary.spans, 0)}</Field>
+            <Field label="Logs">{formatNumber(summary.logs, 0)}</Field>
+            <Field label="Error groups">{formatNumber(summary.errorGroups, 0)}</Field>
+            <Field label="Versions">
+              <span class="mono">{summary.versions.join(', ') || '–'}</span>
+            </Field>
+            <Field label="Environments">{summary.environments.join(', ') || '–'}</Field>
+            <Field label="Last seen">{formatAgo(summary.lastSeen)}</Field>
+          </section>
+        ) : null}
         <div class="chart-grid">
           <LineChart
             testId="chart-error-ratio"
@@ -289,7 +348,7 @@ export function ServicesPage({ query }: { query: URLSearchParams }) {
               { name: 'p50', color, points: pts.map((p) => ({ t: p.t, v: p.p50 })) },
               { name: 'p95', color: 'var(--warn)', points: pts.map((p) => ({ t: p.t, v: p.p95 })) },
               { name: 'p99', color: 'var(--error)', points: pts.map((p) => ({ t: p.t, v: p.p99 })), dashed: true },
-            ]}
+            ].filter((series) => series.points.some((p) => p.v !== undefined))}
             format={ms}
           />
           <LineChart
@@ -300,7 +359,7 @@ export function ServicesPage({ query }: { query: URLSearchParams }) {
           />
         </div>
         <h2 class="section-title">Routes</h2>
-        <RoutesTable services={[focused]} />
+        <RoutesTable services={[focused.red]} />
       </>
     );
   }
@@ -310,7 +369,7 @@ export function ServicesPage({ query }: { query: URLSearchParams }) {
       <PageHeader title="Services">{loading ? <span class="muted small">refreshing…</span> : null}</PageHeader>
       <div class="service-grid" data-testid="service-grid">
         {services.map((s) => (
-          <ServiceCard key={s.service} s={s} />
+          <ServiceCard key={s.name} view={s} />
         ))}
       </div>
       <div class="chart-grid">
@@ -329,7 +388,7 @@ export function ServicesPage({ query }: { query: URLSearchParams }) {
         />
       </div>
       <h2 class="section-title">Routes</h2>
-      <RoutesTable services={services} />
+      <RoutesTable services={services.map((s) => s.red)} />
     </>
   );
 }

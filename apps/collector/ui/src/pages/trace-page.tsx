@@ -23,7 +23,7 @@ import {
 } from '../components/common.js';
 import { buildRows, Waterfall } from '../components/waterfall.js';
 import { href, navigate } from '../router.js';
-import { formatClock, formatDateTime, formatDuration, formatIso } from '../time.js';
+import { formatClock, formatDateTime, formatDuration, formatIso, formatOffset } from '../time.js';
 import { useFetch } from '../use-fetch.js';
 
 interface RelatedError {
@@ -33,10 +33,19 @@ interface RelatedError {
   count: number | undefined;
 }
 
-function relatedErrors(traceId: string, logs: LogRecord[], groups: ErrorGroup[]): RelatedError[] {
+function relatedErrors(
+  traceId: string,
+  fingerprints: string[],
+  logs: LogRecord[],
+  groups: ErrorGroup[],
+): RelatedError[] {
   const out = new Map<string, RelatedError>();
+  for (const fp of fingerprints) {
+    const group = groups.find((g) => g.fingerprint === fp);
+    out.set(fp, { fingerprint: fp, type: group?.type ?? 'Error', message: group?.message ?? '', count: group?.count });
+  }
   for (const group of groups) {
-    if (group.sampleTraceId && group.sampleTraceId === traceId) {
+    if (group.sampleTraceId && group.sampleTraceId === traceId && !out.has(group.fingerprint)) {
       out.set(group.fingerprint, {
         fingerprint: group.fingerprint,
         type: group.type,
@@ -74,7 +83,7 @@ export function TracePage({ traceId, query }: { traceId: string; query: URLSearc
   const logList = logs.data ?? [];
   const logCounts = new Map<string, number>();
   for (const log of logList) if (log.span_id) logCounts.set(log.span_id, (logCounts.get(log.span_id) ?? 0) + 1);
-  const errors = relatedErrors(traceId, logList, groups.data ?? []);
+  const errors = relatedErrors(traceId, trace.data?.errorFingerprints ?? [], logList, groups.data ?? []);
 
   if (trace.error && !trace.data) {
     return (
@@ -107,7 +116,7 @@ export function TracePage({ traceId, query }: { traceId: string; query: URLSearc
         }
       >
         <a class="button" href={href(['logs'], { trace_id: traceId })} data-testid="trace-logs-link">
-          Logs ({logs.data ? logList.length : '…'})
+          Logs ({logs.data ? logList.length : (trace.data?.logCount ?? '…')})
         </a>
         <a class="button" href={href(['traces'])}>
           All traces
@@ -122,7 +131,7 @@ export function TracePage({ traceId, query }: { traceId: string; query: URLSearc
         </Field>
         <Field label="Duration">{formatDuration(end - start)}</Field>
         <Field label="Spans">{spans.length}</Field>
-        <Field label="Errors">
+        <Field label="Error spans">
           <span class={errorSpans.length > 0 ? 'text-error' : undefined}>{errorSpans.length}</span>
         </Field>
         <Field label="Services">
@@ -160,12 +169,15 @@ export function TracePage({ traceId, query }: { traceId: string; query: URLSearc
         </section>
       ) : null}
 
-      <div class={`trace-layout${selected ? ' with-detail' : ''}`}>
-        <Waterfall spans={spans} selected={selectedId} onSelect={select} logCounts={logCounts} />
-        {selected ? (
-          <SpanDetail span={selected} traceStart={start} logs={logList.filter((l) => l.span_id === selected.spanId)} />
-        ) : null}
-      </div>
+      <Waterfall
+        spans={spans}
+        selected={selected?.spanId}
+        onSelect={select}
+        logCounts={logCounts}
+        renderDetail={(span) => (
+          <SpanDetail span={span} traceStart={start} logs={logList.filter((l) => l.span_id === span.spanId)} />
+        )}
+      />
       {!selected ? <p class="muted small hint">Click a span to see its attributes, events and logs.</p> : null}
 
       <section class="section">
@@ -192,7 +204,7 @@ function TraceLogs({ logs, start, onSelect }: { logs: LogRecord[]; start: number
           {sorted.map((log) => (
             <tr key={log.key}>
               <td class="num nowrap muted" title={formatIso(log.timestamp)}>
-                +{formatDuration((log.timestamp ?? start) - start)}
+                {formatOffset((log.timestamp ?? start) - start)}
               </td>
               <td>
                 <LevelBadge level={log.level} />
@@ -226,14 +238,14 @@ function TraceLogs({ logs, start, onSelect }: { logs: LogRecord[]; start: number
 
 function SpanDetail({ span, traceStart, logs }: { span: Span; traceStart: number; logs: LogRecord[] }) {
   return (
-    <aside class="span-detail card" data-testid="span-detail">
-      <h2 data-testid="span-detail-name">{span.name}</h2>
-      <div class="chips">
+    <div class="span-detail" data-testid="span-detail">
+      <div class="span-detail-head">
+        <h2 data-testid="span-detail-name">{span.name}</h2>
         <ServiceChip service={span.service} />
         <span class="tag">{span.kind}</span>
         <StatusPill status={span.status} />
+        {span.statusMessage ? <span class="text-error small">{span.statusMessage}</span> : null}
       </div>
-      {span.statusMessage ? <p class="text-error small">{span.statusMessage}</p> : null}
       <div class="fields">
         <Field label="Span id">
           <Mono value={span.spanId} />
@@ -241,49 +253,55 @@ function SpanDetail({ span, traceStart, logs }: { span: Span; traceStart: number
         <Field label="Parent">
           <Mono value={span.parentSpanId} />
         </Field>
-        <Field label="Start">+{formatDuration(span.startTime - traceStart)}</Field>
+        <Field label="Start">{formatOffset(span.startTime - traceStart)}</Field>
         <Field label="Duration">{formatDuration(span.endTime - span.startTime)}</Field>
       </div>
-      <h3>Attributes</h3>
-      <KeyValues data={span.attributes} testId="span-attributes" />
-      <h3>Events ({span.events.length})</h3>
-      {span.events.length === 0 ? <p class="muted small">None</p> : null}
-      <ol class="events" data-testid="span-events">
-        {span.events.map((event, i) => {
-          const stack = display(event.attributes['exception.stacktrace']);
-          const rest = { ...event.attributes };
-          delete rest['exception.stacktrace'];
-          return (
-            <li key={i} class={event.name === 'exception' ? 'is-error' : undefined}>
-              <div>
-                <b>{event.name}</b>{' '}
-                <span class="muted small">
-                  {event.time !== undefined
-                    ? `+${formatDuration(event.time - traceStart)} · ${formatClock(event.time)}`
-                    : ''}
-                </span>
-              </div>
-              <KeyValues data={rest} empty="" />
-              {stack ? <pre class="code stack">{stack}</pre> : null}
-            </li>
-          );
-        })}
-      </ol>
-      {Object.keys(span.resource).length > 0 ? (
-        <details>
-          <summary>Resource</summary>
-          <KeyValues data={span.resource} />
-        </details>
-      ) : null}
-      <h3>Logs ({logs.length})</h3>
-      {logs.length === 0 ? <p class="muted small">No log records for this span.</p> : null}
-      <ul class="plain">
-        {logs.map((log) => (
-          <li key={log.key}>
-            <LevelBadge level={log.level} /> {log.message}
-          </li>
-        ))}
-      </ul>
-    </aside>
+      <div class="detail-grid">
+        <div>
+          <h3>Attributes</h3>
+          <KeyValues data={span.attributes} testId="span-attributes" />
+          {Object.keys(span.resource).length > 0 ? (
+            <>
+              <h3>Resource</h3>
+              <KeyValues data={span.resource} />
+            </>
+          ) : null}
+        </div>
+        <div>
+          <h3>Events ({span.events.length})</h3>
+          {span.events.length === 0 ? <p class="muted small">None</p> : null}
+          <ol class="events" data-testid="span-events">
+            {span.events.map((event, i) => {
+              const stack = display(event.attributes['exception.stacktrace']);
+              const rest = { ...event.attributes };
+              delete rest['exception.stacktrace'];
+              return (
+                <li key={i} class={event.name === 'exception' ? 'is-error' : undefined}>
+                  <div>
+                    <b>{event.name}</b>{' '}
+                    <span class="muted small">
+                      {event.time !== undefined
+                        ? `${formatOffset(event.time - traceStart)} · ${formatClock(event.time)}`
+                        : ''}
+                    </span>
+                  </div>
+                  <KeyValues data={rest} empty="" />
+                  {stack ? <pre class="code stack">{stack}</pre> : null}
+                </li>
+              );
+            })}
+          </ol>
+          <h3>Logs ({logs.length})</h3>
+          {logs.length === 0 ? <p class="muted small">No log records for this span.</p> : null}
+          <ul class="plain">
+            {logs.map((log) => (
+              <li key={log.key}>
+                <LevelBadge level={log.level} /> {log.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      </div>
+    </div>
   );
 }

@@ -18,14 +18,23 @@ export function TracesPage({ query }: { query: URLSearchParams }) {
   useEffect(() => setDraftService(service), [service]);
   useEffect(() => setDraftMin(minDuration), [minDuration]);
 
-  const url = apiUrl('traces', { service, status, limit });
+  const name = query.get('name') ?? '';
+  const [draftName, setDraftName] = useState(name);
+  useEffect(() => setDraftName(name), [name]);
+  const url = apiUrl('traces', {
+    service,
+    status,
+    name,
+    minDurationMs: Number(minDuration) > 0 ? minDuration : undefined,
+    limit,
+  });
   const { data, error, loading } = useFetch(url, async (signal) => parseTraceList(await getJson(url, signal)));
 
   const min = Number(minDuration);
   const traces = (data ?? []).filter((t) => !(min > 0) || (t.durationMs ?? 0) >= min);
   const maxDuration = Math.max(1, ...traces.map((t) => t.durationMs ?? 0));
   const apply = (patch: Record<string, string>): void =>
-    navigate(['traces'], { service: draftService, status, minDurationMs: draftMin, limit, ...patch });
+    navigate(['traces'], { service: draftService, name: draftName, status, minDurationMs: draftMin, limit, ...patch });
 
   return (
     <>
@@ -55,10 +64,22 @@ export function TracesPage({ query }: { query: URLSearchParams }) {
           ))}
         </datalist>
         <label>
+          Span name
+          <input
+            type="search"
+            value={draftName}
+            placeholder="contains…"
+            data-testid="filter-name"
+            onInput={(e) => setDraftName(e.currentTarget.value)}
+          />
+        </label>
+        <label>
           Status
           <select value={status} data-testid="filter-status" onChange={(e) => apply({ status: e.currentTarget.value })}>
             <option value="">any</option>
             <option value="error">error</option>
+            <option value="ok">ok</option>
+            <option value="unset">unset</option>
           </select>
         </label>
         <label>
@@ -138,8 +159,9 @@ export function TracesPage({ query }: { query: URLSearchParams }) {
                         <span class="num">{formatDuration(t.durationMs)}</span>
                       </div>
                     </td>
-                    <td>
+                    <td class="nowrap">
                       <StatusPill status={t.status} />
+                      {t.errorCount ? <span class="muted small"> {t.errorCount} err</span> : null}
                     </td>
                   </tr>
                 ))}
