@@ -297,11 +297,16 @@ function parseError(raw: unknown): LogError | undefined {
 
 export function parseLogs(raw: unknown): LogRecord[] {
   const list = Array.isArray(raw) ? raw : arr(obj(raw).logs);
-  return list.map((item, index) => {
+  // Keys from content, not position, so an expanded row stays expanded when live refresh brings newer records.
+  const seen = new Map<string, number>();
+  return list.map((item) => {
     const l = obj(item);
     const timestamp = toEpochMs(first(l, 'timestamp', 'time', 'timeUnixNano'));
+    const base = `${str(l.timestamp)}|${str(l.trace_id)}|${str(l.span_id)}|${str(l.message).slice(0, 80)}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
     return {
-      key: `${index}:${str(l.timestamp)}:${str(l.span_id)}`,
+      key: n === 0 ? base : `${base}#${n}`,
       timestamp,
       level: (str(first(l, 'level', 'severityText')) || 'INFO').toUpperCase(),
       message: str(first(l, 'message', 'body')),
