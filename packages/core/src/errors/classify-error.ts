@@ -141,7 +141,7 @@ function matches(rule: ErrorRule, error: unknown, facts: ErrorFacts): boolean {
     const m = rule.match;
     if (m.type !== undefined && !test(m.type, facts.type)) return false;
     if (m.code !== undefined && (facts.code === undefined || !test(m.code, facts.code))) return false;
-    if (m.message !== undefined && !m.message.test(facts.message)) return false;
+    if (m.message !== undefined && !test(m.message, facts.message)) return false;
     if (m.status !== undefined) {
       if (facts.status === undefined) return false;
       const [lo, hi] = typeof m.status === 'number' ? [m.status, m.status] : m.status;
