@@ -57,8 +57,7 @@ export function scrubEvent(event: SentryEvent, options: ScrubOptions): SentryEve
       if (!isObj(value)) continue;
       if (typeof value.value === 'string') value.value = redactor.redactString(value.value);
       const frames = isObj(value.stacktrace) ? value.stacktrace.frames : undefined;
-      // No local variables leave the process, whatever an integration added.
-      if (Array.isArray(frames)) for (const frame of frames) if (isObj(frame)) delete frame.vars;
+      if (Array.isArray(frames)) for (const frame of frames) if (isObj(frame)) scrubFrame(frame, redactor);
     }
   }
   if (Array.isArray(event.spans)) {
@@ -69,6 +68,16 @@ export function scrubEvent(event: SentryEvent, options: ScrubOptions): SentryEve
     }
   }
   return event;
+}
+
+/** No local variables leave the process, whatever an integration added; source lines are scanned for secrets. */
+function scrubFrame(frame: Obj, redactor: Redactor): void {
+  delete frame.vars;
+  if (typeof frame.context_line === 'string') frame.context_line = redactor.redactString(frame.context_line);
+  for (const key of ['pre_context', 'post_context'] as const) {
+    const lines = frame[key];
+    if (Array.isArray(lines)) frame[key] = lines.map((l) => (typeof l === 'string' ? redactor.redactString(l) : l));
+  }
 }
 
 function scrubRequest(request: Obj, options: ScrubOptions): void {

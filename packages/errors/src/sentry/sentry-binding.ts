@@ -130,6 +130,9 @@ export function startSentry(config: ErrorsConfig & { dsn: string }): SentryBindi
     sampleRate: config.sampleRate,
     maxBreadcrumbs: config.maxBreadcrumbs,
     enableOpenTelemetrySetup: false,
+    // Classic transactions, so that `beforeSendTransaction` (and our scrubbing in it) applies if a user turns Sentry
+    // tracing on; with tracing off, as here, Sentry sends no spans at all.
+    traceLifecycle: 'static',
     enableRuntimeChannelInjection: false,
     dataCollection: dataCollectionPreset(config.allowHeaders),
     defaultIntegrations: resolveIntegrations(defaults, config.integrations),
