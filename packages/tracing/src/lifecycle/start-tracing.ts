@@ -1,6 +1,6 @@
 import { createRequire, register } from 'node:module';
 import { context, propagation, type TextMapPropagator, type Tracer, trace } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CBaggagePropagator } from '@opentelemetry/core';
 import { type Instrumentation, registerInstrumentations } from '@opentelemetry/instrumentation';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -11,6 +11,7 @@ import { redactSpan } from '../export/redact-span.js';
 import { createRetryingExporter } from '../export/retrying-exporter.js';
 import { HOOKED_MODULES, loadInstrumentations } from '../instrumentations/load-instrumentations.js';
 import { CorrelationPropagator } from '../propagation/correlation-propagator.js';
+import { StrictTraceContextPropagator } from '../propagation/trace-context.js';
 import { resetDefaultTracer } from '../spans/span-helpers.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import { installExitHooks } from './exit-hooks.js';
@@ -51,7 +52,7 @@ function slot(): Slot {
 function propagatorFor(names: readonly string[]): TextMapPropagator {
   const list: TextMapPropagator[] = [];
   for (const name of names) {
-    if (name === 'tracecontext') list.push(new W3CTraceContextPropagator());
+    if (name === 'tracecontext') list.push(new StrictTraceContextPropagator());
     else if (name === 'baggage') list.push(new W3CBaggagePropagator());
     else if (name === 'b3' || name === 'b3multi') {
       const { B3Propagator, B3InjectEncoding } = requireHere('@opentelemetry/propagator-b3');
