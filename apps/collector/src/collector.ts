@@ -107,6 +107,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const started: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     await Promise.all(started.splice(0).map((stop) => stop().catch(() => {})));
+    store.drain();
     await persistence?.close();
   };
   try {

@@ -24,6 +24,9 @@ export interface Normalized<T> {
   errorMessage: string;
 }
 
+/** Shared by every span without events or links: most spans, so one array instead of two per span. */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 const KINDS: SpanKindName[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 const STATUSES: StatusName[] = ['unset', 'ok', 'error'];
 
@@ -84,20 +87,26 @@ export function normalizeTraces(body: unknown): Normalized<Span> {
           status: STATUSES[intField(status, 'code')] ?? 'unset',
           statusMessage: stringField(status, 'message'),
           attributes: keyValues(s.attributes),
-          events: (Array.isArray(s.events) ? s.events : []).filter(isRecord).map((e) => {
-            const ns = nanosField(e, 'timeUnixNano');
-            return {
-              name: stringField(e, 'name'),
-              time: isoFromMs(nanosToMs(ns)),
-              timeUnixNano: ns,
-              attributes: keyValues(e.attributes),
-            };
-          }),
-          links: (Array.isArray(s.links) ? s.links : []).filter(isRecord).map((l) => ({
-            traceId: idField(l, 'traceId', 16),
-            spanId: idField(l, 'spanId', 8),
-            attributes: keyValues(l.attributes),
-          })),
+          events:
+            !Array.isArray(s.events) || s.events.length === 0
+              ? NONE
+              : s.events.filter(isRecord).map((e) => {
+                  const ns = nanosField(e, 'timeUnixNano');
+                  return {
+                    name: stringField(e, 'name'),
+                    time: isoFromMs(nanosToMs(ns)),
+                    timeUnixNano: ns,
+                    attributes: keyValues(e.attributes),
+                  };
+                }),
+          links:
+            !Array.isArray(s.links) || s.links.length === 0
+              ? NONE
+              : s.links.filter(isRecord).map((l) => ({
+                  traceId: idField(l, 'traceId', 16),
+                  spanId: idField(l, 'spanId', 8),
+                  attributes: keyValues(l.attributes),
+                })),
           resource,
           scope,
           source: 'otlp',
@@ -305,4 +314,41 @@ export function normalizeMetrics(body: unknown): Normalized<MetricPoint> {
     }
   }
   return { items, rejected, errorMessage: rejected ? `${rejected} metric(s) or data point(s) without data` : '' };
+}
+
+/**
+ * Counts the spans of a decoded protobuf ExportTraceServiceRequest and those that `normalizeTraces` will reject
+ * (ids of the wrong length or all zero), without normalizing: enough to answer the exporter before storing.
+ */
+export function prescanTraces(decoded: unknown): { spans: number; rejected: number } {
+  let spans = 0;
+  let rejected = 0;
+  const zero = (id: unknown, bytes: number) => {
+    if (!(id instanceof Uint8Array) || id.length !== bytes) return true;
+    for (let i = 0; i < id.length; i++) if (id[i] !== 0) return false;
+    return true;
+  };
+  for (const rs of root(decoded, 'resourceSpans')) {
+    if (!isRecord(rs)) continue;
+    for (const ss of Array.isArray(rs.scopeSpans) ? rs.scopeSpans : []) {
+      if (!isRecord(ss) || !Array.isArray(ss.spans)) continue;
+      for (const s of ss.spans) {
+        spans++;
+        if (!isRecord(s) || zero(s.traceId, 16) || zero(s.spanId, 8)) rejected++;
+      }
+    }
+  }
+  return { spans, rejected };
+}
+
+/** Counts the log records of a decoded protobuf ExportLogsServiceRequest. */
+export function prescanLogs(decoded: unknown): number {
+  let records = 0;
+  for (const rl of root(decoded, 'resourceLogs')) {
+    if (!isRecord(rl)) continue;
+    for (const sl of Array.isArray(rl.scopeLogs) ? rl.scopeLogs : []) {
+      if (isRecord(sl) && Array.isArray(sl.logRecords)) records += sl.logRecords.length;
+    }
+  }
+  return records;
 }

@@ -66,7 +66,12 @@ export function idField(obj: Record<string, unknown>, key: string, bytes: number
 /** An unsigned 64-bit nanosecond timestamp as a decimal string ('0' when absent or invalid). */
 export function nanosField(obj: Record<string, unknown>, key: string): string {
   const value = obj[key];
-  if (isLong(value)) return value.toString();
+  if (isLong(value)) {
+    const high = value.high >>> 0;
+    // Below 2^53 a double is exact; above it, BigInt is twice as fast as Long's own division-based toString.
+    if (high < 0x200000) return String(high * 4294967296 + (value.low >>> 0));
+    return ((BigInt(high) << 32n) | BigInt(value.low >>> 0)).toString();
+  }
   if (typeof value === 'string') return /^\d{1,20}$/.test(value) ? value.replace(/^0+(?=\d)/, '') : '0';
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return BigInt(Math.trunc(value)).toString();
   return '0';
@@ -153,6 +158,17 @@ export function attrNumber(attrs: Attributes, key: string): number | undefined {
 
 /** ISO 8601 from epoch milliseconds; clamps values a Date cannot hold. */
 export function isoFromMs(ms: number): string {
-  const clamped = Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 8.64e15) : 0;
-  return new Date(clamped).toISOString();
+  const whole = Number.isFinite(ms) ? Math.floor(Math.min(Math.max(ms, 0), 8.64e15)) : 0;
+  // Date#toISOString costs ~0.7 µs and ingest formats two or three per span; spans of one batch mostly share their
+  // second, so the formatted second is cached and only the milliseconds are appended.
+  const second = Math.floor(whole / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, -5);
+  }
+  const milli = whole - second * 1000;
+  return `${cachedPrefix}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
+
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';

@@ -111,9 +111,9 @@ function buildTree(spans: Span[]): SpanNode[] {
   return roots;
 }
 
-/** Creates the query API over a store. */
+/** Creates the query API over a store. Every query first stores what was accepted and is still queued. */
 export function createQuery(store: Store): CollectorQuery {
-  return {
+  const query: CollectorQuery = {
     listTraces(query = {}) {
       const limit = clampLimit(query.limit, 50, 1000);
       const name = query.name?.toLowerCase();
@@ -227,4 +227,12 @@ export function createQuery(store: Store): CollectorQuery {
       return store.stats();
     },
   };
+  for (const key of Object.keys(query) as (keyof CollectorQuery)[]) {
+    const method = query[key] as (...args: unknown[]) => unknown;
+    (query as unknown as Record<string, unknown>)[key] = (...args: unknown[]) => {
+      store.drain();
+      return method(...args);
+    };
+  }
+  return query;
 }

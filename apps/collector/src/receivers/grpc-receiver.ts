@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { GRPC_SERVICES, type Signal } from '../otlp/proto.js';
 import type { Store } from '../store/store.js';
-import { decodeProtobuf, ingest, protobufResponse } from './otlp-ingest.js';
+import { acceptProtobuf, BusyError, decodeProtobuf, protobufResponse } from './otlp-ingest.js';
 
 /** A running OTLP/gRPC receiver. */
 export interface GrpcReceiver {
@@ -39,9 +39,14 @@ export async function startGrpcReceiver(
     const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
       let response: Buffer;
       try {
-        const outcome = ingest(store, signal, decodeProtobuf(signal, call.request));
+        const outcome = acceptProtobuf(store, signal, decodeProtobuf(signal, call.request));
         response = Buffer.from(protobufResponse(signal, outcome));
       } catch (error) {
+        if (error instanceof BusyError) {
+          store.countRefused('busy');
+          callback({ code: grpc.status.UNAVAILABLE, details: error.message });
+          return;
+        }
         store.countRefused('bad_data');
         callback({ code: grpc.status.INVALID_ARGUMENT, details: (error as Error).message.slice(0, 500) });
         return;

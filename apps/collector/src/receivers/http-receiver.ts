@@ -5,7 +5,15 @@ import { itemJson, parseEnvelope } from '../sentry/envelope.js';
 import { errorFromSentryEvent, spansFromSentrySpanItem, spansFromSentryTransaction } from '../sentry/event.js';
 import type { CollectorLimits, Store } from '../store/store.js';
 import { HttpError, mediaType, readBody } from './body.js';
-import { decodeJson, decodeProtobuf, ingest, jsonResponse, protobufResponse } from './otlp-ingest.js';
+import {
+  acceptProtobuf,
+  BusyError,
+  decodeJson,
+  decodeProtobuf,
+  ingest,
+  jsonResponse,
+  protobufResponse,
+} from './otlp-ingest.js';
 
 const OTLP_PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
 const SENTRY_PATH = /^\/api\/([^/]+)\/(envelope|store)\/?$/;
@@ -78,6 +86,10 @@ export function createIngestHandler(store: Store, limits: CollectorLimits) {
         store.countRefused(error.reason);
         sendError(res, error.status, error.message, Boolean(sentry));
         if (error.status === 413) req.resume();
+      } else if (error instanceof BusyError) {
+        store.countRefused('busy');
+        res.setHeader('retry-after', '1');
+        sendError(res, 503, error.message, Boolean(sentry));
       } else if (error instanceof BadDataError) {
         store.countRefused('bad_data');
         sendError(res, 400, error.message, Boolean(sentry));
@@ -107,7 +119,7 @@ async function handleOtlp(
   }
   const body = await readBody(req, limits);
   if (type === 'application/x-protobuf') {
-    const outcome = ingest(store, signal, decodeProtobuf(signal, body));
+    const outcome = acceptProtobuf(store, signal, decodeProtobuf(signal, body));
     send(res, 200, protobufResponse(signal, outcome), 'application/x-protobuf');
   } else {
     const outcome = ingest(store, signal, decodeJson(body));

@@ -1,4 +1,4 @@
-import { normalizeLogs, normalizeMetrics, normalizeTraces } from '../otlp/normalize.js';
+import { normalizeLogs, normalizeMetrics, normalizeTraces, prescanLogs, prescanTraces } from '../otlp/normalize.js';
 import { exportResponse, otlpCodec, type Signal } from '../otlp/proto.js';
 import { BadDataError } from '../otlp/values.js';
 import type { Store } from '../store/store.js';
@@ -25,6 +25,29 @@ export function decodeJson(body: Buffer): unknown {
   } catch (error) {
     throw new BadDataError(`invalid JSON: ${(error as Error).message}`);
   }
+}
+
+/** The collector has more accepted data waiting to be stored than it keeps; the sender should retry later. */
+export class BusyError extends Error {
+  override readonly name = 'BusyError';
+}
+
+/**
+ * Accepts a decoded protobuf request. Traces and logs are answered right away — the rejected count comes from a
+ * cheap pre-scan — and normalized and stored just after, so the exporter's round trip does not include the store.
+ * Metrics are small and stored at once. Throws BusyError when too much is already waiting.
+ */
+export function acceptProtobuf(store: Store, signal: Signal, decoded: unknown): IngestOutcome {
+  if (signal === 'metrics') return ingest(store, signal, decoded);
+  if (signal === 'traces') {
+    const { spans, rejected } = prescanTraces(decoded);
+    if (!store.defer(spans, () => ingest(store, signal, decoded))) throw new BusyError('collector is busy; retry');
+    return { rejected, errorMessage: rejected ? `${rejected} span(s) without a valid traceId/spanId` : '' };
+  }
+  if (!store.defer(prescanLogs(decoded), () => ingest(store, signal, decoded))) {
+    throw new BusyError('collector is busy; retry');
+  }
+  return { rejected: 0, errorMessage: '' };
 }
 
 /** Normalizes a decoded request and hands it to the store. Throws BadDataError for malformed structure. */

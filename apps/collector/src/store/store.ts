@@ -1,5 +1,5 @@
 import { ATTRIBUTE_NAMES } from '../internal/attribute-names.js';
-import { attrString } from '../otlp/values.js';
+import { attrString, nanosToMs } from '../otlp/values.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { ErrorStore } from './error-store.js';
 import { TraceStore } from './trace-store.js';
@@ -114,6 +114,8 @@ export interface PersistSink {
 }
 
 const MAX_SERVICES = 1000;
+/** Items (spans, log records) accepted but not yet stored; bounds the memory of a burst. */
+const MAX_PENDING_ITEMS = 200_000;
 
 /** Logs are kept with their parsed time and an arrival sequence number. */
 export interface StoredLog {
@@ -134,6 +136,9 @@ export class Store {
   readonly #services = new Map<string, ServiceState>();
   readonly #stats: CollectorStats;
   #logSeq = 0;
+  #pending: (() => void)[] = [];
+  #pendingItems = 0;
+  #drainScheduled = false;
   sink: PersistSink | undefined;
 
   constructor(readonly limits: CollectorLimits) {
@@ -180,14 +185,14 @@ export class Store {
     s.rejected.spansOverTraceLimit += result.overflow;
     s.evicted.spans += result.evictedSpans;
     s.evicted.traces += result.evictedTraces;
+    let lastResource: Span['resource'] | undefined;
+    let version: string | undefined;
     for (const span of result.added) {
-      this.#seen(
-        span.service,
-        attrString(span.resource, ATTRIBUTE_NAMES.version),
-        span.resource,
-        Date.parse(span.startTime),
-        'spans',
-      );
+      if (span.resource !== lastResource) {
+        lastResource = span.resource;
+        version = attrString(span.resource, ATTRIBUTE_NAMES.version);
+      }
+      this.#seen(span.service, version, span.resource, nanosToMs(span.startTimeUnixNano), 'spans');
       this.sink?.append('spans', span);
       for (let i = 0; i < span.events.length; i++) {
         const event = span.events[i]!;
@@ -271,6 +276,37 @@ export class Store {
       errors: s.errors,
       metricPoints: s.metricPoints,
     }));
+  }
+
+  /**
+   * Queues work (normalizing and storing an accepted export) for right after the current I/O callbacks, so that the
+   * exporter gets its answer without waiting for it. At most `MAX_PENDING_ITEMS` items wait; beyond that, false
+   * (the receiver answers "busy, retry"). Every query drains the queue first, so reads always see accepted data.
+   */
+  defer(items: number, job: () => void): boolean {
+    if (this.#pendingItems + items > MAX_PENDING_ITEMS && this.#pending.length > 0) return false;
+    this.#pending.push(job);
+    this.#pendingItems += items;
+    if (!this.#drainScheduled) {
+      this.#drainScheduled = true;
+      setImmediate(() => this.drain());
+    }
+    return true;
+  }
+
+  /** Runs every queued ingest job now. */
+  drain(): void {
+    this.#drainScheduled = false;
+    const jobs = this.#pending;
+    this.#pending = [];
+    this.#pendingItems = 0;
+    for (const job of jobs) {
+      try {
+        job();
+      } catch {
+        this.countRefused('ingest_error');
+      }
+    }
   }
 
   #addError(event: ErrorEvent): void {

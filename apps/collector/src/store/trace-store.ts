@@ -1,3 +1,4 @@
+import { nanosToMs } from '../otlp/values.js';
 import type { Span, StatusName } from './types.js';
 
 /** One row of `GET /api/traces`. */
@@ -18,7 +19,6 @@ interface TraceEntry {
   traceId: string;
   spans: Map<string, Span>;
   summary: TraceSummary | undefined;
-  startMs: number;
 }
 
 /** What happened to a batch of spans offered to the store. */
@@ -59,7 +59,7 @@ export class TraceStore {
     for (const span of spans) {
       let entry = this.#traces.get(span.traceId);
       if (!entry) {
-        entry = { traceId: span.traceId, spans: new Map(), summary: undefined, startMs: Date.parse(span.startTime) };
+        entry = { traceId: span.traceId, spans: new Map(), summary: undefined };
         this.#traces.set(span.traceId, entry);
       }
       if (entry.spans.has(span.spanId)) {
@@ -125,7 +125,7 @@ function summarize(entry: TraceEntry): TraceSummary {
   let anyOk = false;
   const services = new Set<string>();
   for (const span of entry.spans.values()) {
-    const s = Date.parse(span.startTime) + fractionMs(span.startTimeUnixNano);
+    const s = nanosToMs(span.startTimeUnixNano);
     const e = s + span.durationMs;
     if (s < startMs) {
       startMs = s;
@@ -151,9 +151,4 @@ function summarize(entry: TraceEntry): TraceSummary {
     status: errorCount > 0 ? 'error' : anyOk ? 'ok' : 'unset',
   };
   return entry.summary;
-}
-
-/** The sub-millisecond part that an ISO timestamp drops. */
-function fractionMs(nanos: string): number {
-  return nanos.length > 6 ? Number(nanos.slice(-6)) / 1e6 : 0;
 }
