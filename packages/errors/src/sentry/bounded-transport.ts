@@ -1,5 +1,5 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
+import { createRequire } from 'node:module';
 import { context, createContextKey } from '@opentelemetry/api';
 import { recordDropped, warnOnce } from '@otelkit/core';
 
@@ -87,8 +87,15 @@ interface RequestLike {
   destroy(error?: Error): unknown;
 }
 
-/** `http`/`https` whose requests give up after `timeoutMs` (Sentry's node transport sets no deadline of its own). */
+/**
+ * `http`/`https` whose requests give up after `timeoutMs` (Sentry's node transport sets no deadline of its own). The
+ * CommonJS module objects are used, as Sentry's own transport would: instrumentation patches them in place, and the
+ * suppressed context above is what keeps those patches from tracing us.
+ */
 function timedHttpModule(timeoutMs: number) {
+  const load = createRequire(import.meta.url);
+  const http = load('node:http') as typeof import('node:http');
+  const https = load('node:https') as typeof import('node:https');
   return {
     request(options: http.RequestOptions | string | URL, callback?: (res: http.IncomingMessage) => void) {
       const secure =
