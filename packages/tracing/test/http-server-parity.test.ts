@@ -1,0 +1,125 @@
+import { createRequire } from 'node:module';
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpServerInstrumentation } from '../src/instrumentations/http-server.js';
+
+// The lean server instrumentation must emit the very span the stock @opentelemetry/instrumentation-http emits under
+// the stable HTTP semantic conventions: same name, kind, status, attributes and events, request by request.
+
+interface RawRequest {
+  method: string;
+  target: string;
+  headers?: Record<string, string>;
+  version?: '1.0' | '1.1';
+}
+
+const REQUESTS: RawRequest[] = [
+  { method: 'GET', target: '/hello', headers: { 'user-agent': 'parity/1.0' } },
+  { method: 'GET', target: '/search/items?q=red+shoes&sig=abc123&page=2' },
+  { method: 'GET', target: '/a/../b/%7Euser/x%20y' },
+  { method: 'GET', target: '//double/slash' },
+  { method: 'GET', target: '/favicon.ico' },
+  {
+    method: 'POST',
+    target: '/submit',
+    headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1', 'x-forwarded-host': 'shop.example:8443', 'x-forwarded-proto': 'https', 'content-length': '0' },
+  },
+  { method: 'GET', target: '/fwd', headers: { forwarded: 'for="[2001:db8::1]:4711";proto=https;host=api.example' } },
+  { method: 'GET', target: '/fwd-bad', headers: { forwarded: 'for=;;;"' } },
+  { method: 'GET', target: '/xfh-only', headers: { 'x-forwarded-host': 'only.example' } },
+  { method: 'PURGE', target: '/cache' },
+  { method: 'GET', target: '/fail' },
+  { method: 'GET', target: '/missing' },
+  { method: 'GET', target: '/old', version: '1.0' },
+  { method: 'GET', target: '/v6host', headers: { host: '[::1]:8080' } },
+];
+
+function send(port: number, r: RawRequest): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const headers = { host: `127.0.0.1:${port}`, ...r.headers };
+    if (r.version === '1.0') delete (headers as Record<string, string>).host;
+    const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+    socket.on('data', () => {});
+    socket.on('end', () => resolve());
+    socket.on('close', () => resolve());
+    socket.on('error', reject);
+    socket.write(`${r.method} ${r.target} HTTP/${r.version ?? '1.1'}\r\n${lines.join('\r\n')}\r\nconnection: close\r\n\r\n`);
+  });
+}
+
+function comparable(span: ReadableSpan) {
+  const attributes = { ...span.attributes };
+  // Differs per connection by nature: compare presence, not value.
+  attributes['network.peer.port'] = typeof attributes['network.peer.port'];
+  for (const key of Object.keys(attributes)) if (key.startsWith('otelkit.')) delete attributes[key];
+  return {
+    name: span.name,
+    kind: span.kind,
+    status: span.status,
+    attributes,
+    events: span.events.map((e) => ({ name: e.name, attributes: e.attributes })),
+    parent: span.parentSpanContext?.spanId,
+  };
+}
+
+describe('lean http server instrumentation vs @opentelemetry/instrumentation-http (stable semconv)', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  let server: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    provider.register();
+    server = createServer((req, res) => {
+      if (req.url === '/fail') res.statusCode = 500;
+      else if (req.url === '/missing') res.statusCode = 404;
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    server.close();
+    await provider.shutdown();
+  });
+
+  async function record(): Promise<ReturnType<typeof comparable>[]> {
+    const out = [];
+    for (const r of REQUESTS) {
+      exporter.reset();
+      await send(port, r);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const spans = exporter.getFinishedSpans();
+      expect(spans, `${r.method} ${r.target}`).toHaveLength(1);
+      out.push(comparable(spans[0]!));
+    }
+    return out;
+  }
+
+  it('emits identical spans for every request shape', async () => {
+    const stock = new HttpInstrumentation({ disableOutgoingRequestInstrumentation: true });
+    stock.setTracerProvider(provider);
+    stock.enable();
+    createRequire(import.meta.url)('node:http'); // require-in-the-middle patches on require
+    createRequire(import.meta.url)('http');
+    const expected = await record();
+    stock.disable();
+
+    const lean = createHttpServerInstrumentation();
+    lean.setTracerProvider(provider);
+    lean.enable();
+    const actual = await record();
+    lean.disable();
+
+    expect(expected.some((s) => s.attributes['url.query'] === 'q=red+shoes&sig=REDACTED&page=2')).toBe(true);
+    for (let i = 0; i < REQUESTS.length; i++) {
+      expect(actual[i], `${REQUESTS[i]!.method} ${REQUESTS[i]!.target}`).toEqual(expected[i]);
+    }
+  });
+});
