@@ -1,0 +1,197 @@
+// OTLP/gRPC ingest throughput of the otelkit collector against the same real exporter sending to a discarding gRPC
+// receiver (the exporter's own maximum rate), and the collector's heap per 100k stored spans.
+// Target (issue 3): the collector reaches ≥ 0.9 of the discarding receiver's rate — it is not the bottleneck.
+//
+// The receiver runs in a child process (the exporter and the receiver each get a core); the spans are created before
+// the clock starts, with distinct ids, so that only export + transport + receive is measured.
+//   node collector-ingest.bench.mjs            (or: pnpm --filter @otelkit/bench bench:collector)
+import { fork } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { printRatios } from './lib/report.mjs';
+
+// The exporter, the SDK and grpc-js are the collector's own (dev) dependencies; resolve them from there.
+const collectorDir = new URL('../apps/collector/', import.meta.url);
+const requireFromCollector = createRequire(new URL('package.json', collectorDir));
+const load = (name) => import(pathToFileURL(requireFromCollector.resolve(name)).href);
+
+const BATCH = 512;
+const SPANS_PER_RUN = 100_000;
+const WARMUP_SPANS = 20_000;
+const ROUNDS = 3;
+const IN_FLIGHT = 2;
+
+if (process.argv[2] === 'receiver') await receiver(process.argv[3]);
+else await main();
+
+async function receiver(kind) {
+  const send = (message) => process.send(message);
+  if (kind === 'collector') {
+    const { startCollector } = await import(new URL('dist/index.js', collectorDir).href);
+    global.gc?.();
+    const baseline = process.memoryUsage().heapUsed;
+    const collector = await startCollector({ grpcPort: 0, httpPort: 0, uiPort: 0, limits: { maxSpans: 100_000 } });
+    process.on('message', async (msg) => {
+      if (msg === 'memory') {
+        global.gc?.();
+        global.gc?.();
+        const stats = collector.query.stats();
+        send({
+          heapUsed: process.memoryUsage().heapUsed,
+          baseline,
+          stored: stats.stored.spans,
+          received: stats.received.spans,
+        });
+      } else if (msg === 'stop') {
+        await collector.stop();
+        process.exit(0);
+      }
+    });
+    send({ port: collector.grpcPort });
+    return;
+  }
+  // Discarding receiver: the same gRPC service path, the request bytes dropped unread, an empty response.
+  const grpc = await load('@grpc/grpc-js');
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  const identity = (b) => b;
+  server.addService(
+    {
+      Export: {
+        path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+    },
+    { Export: (_call, callback) => callback(null, Buffer.alloc(0)) },
+  );
+  const port = await new Promise((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
+  process.on('message', (msg) => {
+    if (msg === 'stop') server.tryShutdown(() => process.exit(0));
+  });
+  send({ port });
+}
+
+function startReceiver(kind) {
+  const child = fork(fileURLToPath(import.meta.url), ['receiver', kind], { execArgv: ['--expose-gc'] });
+  const next = () => new Promise((resolve) => child.once('message', resolve));
+  return next().then(({ port }) => ({ child, port, ask: (msg) => (child.send(msg), next()) }));
+}
+
+/** Distinct spans shaped like a payment request: a SERVER span and a CLIENT child with realistic attributes. */
+async function makeBatches(count) {
+  const { SpanKind, context, trace } = await load('@opentelemetry/api');
+  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await load(
+    '@opentelemetry/sdk-trace-base',
+  );
+  const { resourceFromAttributes } = await load('@opentelemetry/resources');
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': 'payment-api',
+      'service.version': '2.3.1',
+      'host.name': 'pod-1',
+    }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
+  const tracer = provider.getTracer('bench');
+  for (let i = 0; i < count / 2; i++) {
+    const server = tracer.startSpan('POST /api/v1/payments/charge', {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'http.request.method': 'POST',
+        'http.route': '/api/v1/payments/charge',
+        'url.path': '/api/v1/payments/charge',
+        'http.response.status_code': 200,
+        'otelkit.correlation_id': `req-${i}`,
+        'user.id': `user-${i % 1000}`,
+      },
+    });
+    const client = tracer.startSpan(
+      'POST card-gateway /charge',
+      { kind: SpanKind.CLIENT, attributes: { 'server.address': 'card-gateway', 'server.port': 8080 } },
+      trace.setSpan(context.active(), server),
+    );
+    client.end();
+    server.end();
+  }
+  const spans = memory.getFinishedSpans();
+  const batches = [];
+  for (let i = 0; i < spans.length; i += BATCH) batches.push(spans.slice(i, i + BATCH));
+  return batches;
+}
+
+async function exportAll(exporter, batches) {
+  let next = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      const batch = batches[next++];
+      const result = await new Promise((resolve) => exporter.export(batch, resolve));
+      if (result.code !== 0) failed++;
+    }
+  };
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (failed > 0) throw new Error(`${failed} export(s) failed`);
+  return batches.reduce((n, b) => n + b.length, 0) / seconds;
+}
+
+async function main() {
+  const { OTLPTraceExporter } = await load('@opentelemetry/exporter-trace-otlp-grpc');
+  console.log(`creating ${(WARMUP_SPANS + ROUNDS * 2 * SPANS_PER_RUN).toLocaleString('en-US')} spans…`);
+  const all = await makeBatches(WARMUP_SPANS + ROUNDS * 2 * SPANS_PER_RUN);
+  const perRun = SPANS_PER_RUN / BATCH;
+  let offset = 0;
+  const take = (n) => {
+    const slice = all.slice(offset, offset + n);
+    offset += n;
+    return slice;
+  };
+  const warm = take(Math.ceil(WARMUP_SPANS / BATCH));
+
+  const receivers = { discard: await startReceiver('discard'), collector: await startReceiver('collector') };
+  const exporters = Object.fromEntries(
+    Object.entries(receivers).map(([k, r]) => [k, new OTLPTraceExporter({ url: `http://127.0.0.1:${r.port}` })]),
+  );
+  for (const k of Object.keys(exporters)) await exportAll(exporters[k], warm.slice(0, Math.ceil(warm.length / 2)));
+
+  const rates = { discard: [], collector: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate the order so that neither receiver always runs on a warmer machine.
+    const order = round % 2 === 0 ? ['discard', 'collector'] : ['collector', 'discard'];
+    for (const k of order) rates[k].push(await exportAll(exporters[k], take(Math.ceil(perRun))));
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const memory = await receivers.collector.ask('memory');
+  for (const exporter of Object.values(exporters)) await exporter.shutdown();
+  for (const r of Object.values(receivers)) r.child.send('stop');
+
+  const discard = median(rates.discard);
+  const collector = median(rates.collector);
+  printRatios(
+    `OTLP/gRPC ingest, real exporter (batches of ${BATCH}, ${IN_FLIGHT} in flight, median of ${ROUNDS} × ${SPANS_PER_RUN.toLocaleString('en-US')} spans)`,
+    [
+      { name: 'discarding gRPC receiver', hz: discard, unit: 'spans/s' },
+      { name: 'otelkit collector', hz: collector, unit: 'spans/s', note: 'decode + normalize + store' },
+    ],
+    'discarding gRPC receiver',
+  );
+  const ratio = collector / discard;
+  const perHundredK = ((memory.heapUsed - memory.baseline) / memory.stored) * 100_000;
+  console.log(
+    `\n  collector / discarding ratio: ${ratio.toFixed(2)} (target ≥ 0.90: ${ratio >= 0.9 ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `  collector heap per 100k stored spans: ${(perHundredK / 1024 / 1024).toFixed(1)} MiB (${memory.stored.toLocaleString('en-US')} stored of ${memory.received.toLocaleString('en-US')} received; heap after GC minus heap before start)`,
+  );
+  console.log(
+    `  raw rates: discard ${rates.discard.map(Math.round).join(', ')}; collector ${rates.collector.map(Math.round).join(', ')}`,
+  );
+}
