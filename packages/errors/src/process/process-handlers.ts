@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { trace } from '@opentelemetry/api';
 import type { CaptureContext } from '../capture/capture-types.js';
 
 /** What the process handlers need from a reporter. */
@@ -6,6 +7,18 @@ export interface FatalCapture {
   capture(error: unknown, context: CaptureContext, mechanism: string): void;
   flush(timeoutMs: number): Promise<boolean>;
   flushTimeoutMs: number;
+}
+
+/**
+ * Flushes the tracer provider registered with the OpenTelemetry API, if it can be flushed, so that the span carrying
+ * the fatal exception event is exported before the exit. Found through the API: no tracing package is imported.
+ */
+async function flushTracerProvider(): Promise<void> {
+  const proxy = trace.getTracerProvider() as { getDelegate?: () => unknown };
+  const provider = (typeof proxy.getDelegate === 'function' ? proxy.getDelegate() : proxy) as {
+    forceFlush?: () => Promise<void>;
+  };
+  if (typeof provider?.forceFlush === 'function') await provider.forceFlush();
 }
 
 /** `--unhandled-rejections` modes (Node's default is `throw`). */
@@ -49,13 +62,10 @@ export function installProcessHandlers(target: FatalCapture): () => void {
     }
     // Not unref'd: this timer is what keeps the process alive until the flush is done or given up.
     const deadline = setTimeout(() => process.exit(1), target.flushTimeoutMs + 250);
-    target
-      .flush(target.flushTimeoutMs)
-      .catch(() => false)
-      .finally(() => {
-        clearTimeout(deadline);
-        process.exit(1);
-      });
+    Promise.allSettled([target.flush(target.flushTimeoutMs), flushTracerProvider()]).finally(() => {
+      clearTimeout(deadline);
+      process.exit(1);
+    });
   };
 
   const onUncaughtException = (error: unknown, origin?: string): void => {
