@@ -50,7 +50,7 @@ describe('@otelkit/errors/fastify in a traced Fastify app', () => {
 
     custom = Fastify();
     await custom.register(otelkitErrors, { errorHandler: false, capture: (status) => status >= 400 });
-    custom.setErrorHandler((error, _request, reply) => {
+    custom.setErrorHandler((_error, _request, reply) => {
       reply.code(503).send({ custom: true });
     });
     custom.get('/teapot', async () => {
