@@ -10,8 +10,12 @@ const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 // `(?=(…))\1` is an atomic group: the key is matched once per word start, never re-tried at shorter lengths.
 // Only the key and separator are matched here: the value is taken (by VALUE) only when the key is sensitive, so a
 // non-sensitive pair never swallows a sensitive one inside its value (`failed: password=hunter2`, `url: …?token=…`).
-const KEY_SEP = /(?<![A-Za-z0-9_.-])(?=([A-Za-z0-9_.-]{1,64}))\1["']?\s*[=:]\s*/g;
-const VALUE = /"[^"\n]*"|'[^'\n]*'|[^\s&,;}\]"']+/y;
+// Quotes may be escaped (`{\"password\":\"x\"}`: JSON inside a JSON string, such as an error message that quotes a
+// response body), so a closing quote may follow backslashes.
+const KEY_SEP = /(?<![A-Za-z0-9_.-])(?=([A-Za-z0-9_.-]{1,64}))\1(?:\\*["'])?\s*[=:]\s*/g;
+// A value: a JSON string encoded twice (`\"a\\\"b\"`), a quoted string with backslash escapes, or a bare word.
+const VALUE = /\\"(?:[^"\\\n]|\\\\(?:\\\\|\\"|[^"\\\n]))*\\"|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[^\s&,;}\]"']+/y;
+const OPENING_QUOTE = /^\\*["']/;
 const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g;
 const IPV4 = /(?<![\d.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d.])/g;
 const IPV6 =
@@ -40,8 +44,8 @@ export function luhnValid(digits: string): boolean {
 /**
  * Redacts the card numbers in one run of digits and separators. Usually the run is the card (`4111 1111 1111 1111`);
  * when it is not a Luhn-valid 13–19 digit number, a card may still sit inside it next to other numbers
- * (`2025-10-11 4111 1111 1111 1111`, `qty 2 4111111111111111`), so windows of whole groups of 3 or more digits are
- * tried too. A single group of digits (an id, a timestamp) is never cut.
+ * (`2025-10-11 4111 1111 1111 1111`, `qty 2 4111111111111111`), so windows of whole groups are tried too: groups of
+ * 3 or more digits, the last one possibly shorter (a 13-digit card printed 4-4-4-1). A single group of digits (an id, a timestamp) is never cut.
  */
 function redactCards(run: string, censor: string): string {
   const digits = run.replace(/[ -]/g, '');
@@ -56,10 +60,11 @@ function redactCards(run: string, censor: string): string {
     let candidate = '';
     for (let j = i; j < parts.length; j++) {
       const group = parts[j] as string;
-      if (group.length < 3) break;
+      if (j === i && group.length < 3) break; // a card starts with a full group
       candidate += group;
       if (candidate.length > 19) break;
       if (candidate.length >= 13 && luhnValid(candidate)) end = j;
+      if (group.length < 3) break; // and only its last group may be short (4-4-4-1, 4-4-4-4-3)
     }
     let next = pos;
     const last = end === -1 ? i : end;
@@ -95,7 +100,7 @@ export function createValueScanner(
       VALUE.lastIndex = start;
       const v = VALUE.exec(value);
       if (v === null) continue;
-      const quote = v[0][0] === '"' || v[0][0] === "'" ? v[0][0] : '';
+      const quote = OPENING_QUOTE.exec(v[0])?.[0] ?? '';
       out += `${value.slice(last, start)}${quote}${censor}${quote}`;
       last = start + v[0].length;
       KEY_SEP.lastIndex = last;
