@@ -1,0 +1,66 @@
+// The hello-world server of the metrics HTTP benchmark, in its own process: bare, with the @otelkit/metrics RED glue
+// (Prometheus pull reader, runtime metrics on, no OTLP push so nothing but recording is measured), or with the
+// prom-client middleware most services write by hand.
+import { createServer } from 'node:http';
+
+const variant = process.env.VARIANT;
+const body = JSON.stringify({ hello: 'world' });
+const handler = (_req, res) => {
+  res.setHeader('content-type', 'application/json');
+  res.end(body);
+};
+const server = createServer(handler);
+let stop = async () => {};
+
+if (variant === 'otelkit') {
+  const { startMetrics, instrumentHttpServer } = await import('@otelkit/metrics');
+  const metrics = startMetrics({ otlp: false, prometheus: true });
+  instrumentHttpServer(server, { route: () => '/' });
+  stop = () => metrics.shutdown();
+} else if (variant === 'prom-client') {
+  const client = await import('prom-client');
+  const registry = new client.Registry();
+  const histogram = new client.Histogram({
+    name: 'http_server_request_duration_seconds',
+    help: 'Duration of HTTP server requests.',
+    labelNames: ['http_request_method', 'http_route', 'http_response_status_code', 'url_scheme'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+    registers: [registry],
+  });
+  const active = new client.Gauge({
+    name: 'http_server_active_requests',
+    help: 'Active requests.',
+    registers: [registry],
+  });
+  server.prependListener('request', (req, res) => {
+    const end = histogram.startTimer();
+    active.inc();
+    res.once('close', () => {
+      active.dec();
+      end({
+        http_request_method: req.method,
+        http_route: '/',
+        http_response_status_code: res.statusCode,
+        url_scheme: 'http',
+      });
+    });
+  });
+} else if (variant !== 'bare') {
+  throw new Error(`unknown variant ${variant}`);
+}
+
+let cpuMark = process.cpuUsage();
+process.on('message', async (m) => {
+  if (m === 'mark') {
+    cpuMark = process.cpuUsage();
+    process.send({ marked: true });
+  } else if (m === 'cpu') {
+    const u = process.cpuUsage(cpuMark);
+    process.send({ cpuMicros: u.user + u.system });
+  } else if (m === 'stop') {
+    server.close();
+    await stop();
+    process.exit(0);
+  }
+});
+server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
