@@ -1,5 +1,6 @@
 import { globalSlot } from '../internal/global-slot.js';
 import { safeString } from '../internal/safe.js';
+import { createRedactor, type Redactor } from '../redact/redactor.js';
 
 /** Where otelkit writes its own warnings: one JSON line in the core schema. Replaceable for tests and hosts. */
 export type WarningSink = (line: string) => void;
@@ -10,6 +11,14 @@ interface WarningState {
 }
 
 const DEFAULT_INTERVAL_MS = 60_000;
+
+// Warnings quote what failed (an exporter's error, its URL, its headers), so they are redacted like any record. PII
+// stays: the address of an unreachable collector is what the reader needs.
+let redactor: Redactor | undefined;
+const warningRedactor = (): Redactor => {
+  redactor ??= createRedactor({ pii: false });
+  return redactor;
+};
 const MAX_KEYS = 1000;
 
 const state = (): WarningState =>
@@ -58,19 +67,21 @@ export function warnOnce(
       level: 'WARN',
       message: `otelkit: ${message}`,
       service: process.env.OTEL_SERVICE_NAME ?? 'unknown_service:node',
-      context: { ...context, 'otelkit.warning': key, ...(seen?.suppressed ? { suppressed: seen.suppressed } : {}) },
     };
+    const own = { 'otelkit.warning': key, ...(seen?.suppressed ? { suppressed: seen.suppressed } : {}) };
     let line: string;
     try {
-      line = JSON.stringify(record, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+      line = warningRedactor().stringify({ ...record, context: { ...context, ...own } });
     } catch {
-      line = JSON.stringify({ ...record, context: { 'otelkit.warning': key } });
+      // A context whose properties cannot even be listed (a hostile Proxy): report without it.
+      line = warningRedactor().stringify({ ...record, context: own });
     }
     s.sink(line);
     return true;
   } catch (error) {
     try {
-      process.stderr.write(`otelkit: ${safeString(message)} (${safeString(error)})\n`);
+      const text = warningRedactor().redactString(`otelkit: ${safeString(message)} (${safeString(error)})`);
+      process.stderr.write(`${text}\n`);
     } catch {
       /* nothing left to try */
     }
