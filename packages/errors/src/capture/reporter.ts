@@ -2,7 +2,7 @@ import { type ErrorClassification, warnOnce } from '@otelkit/core';
 import type { ErrorsConfig } from '../config/resolve-config.js';
 import { installProcessHandlers } from '../process/process-handlers.js';
 import type { SentryBinding } from '../sentry/sentry-binding.js';
-import { captureFacts, redactedError, toLogRecord } from './capture-facts.js';
+import { captureFacts, recordLine, redactedError } from './capture-facts.js';
 import type { CaptureContext, CaptureResult } from './capture-types.js';
 import { addExceptionEvent } from './span-event.js';
 
@@ -58,7 +58,7 @@ export function createReporter(
       }
       if (config.log) {
         try {
-          config.log.write(`${config.redactor.stringify(toLogRecord(facts, config, eventId))}\n`);
+          config.log.write(recordLine(facts, config, eventId, shown));
         } catch (e) {
           warnOnce('errors.log-write-failed', 'could not write the ERROR record', { error: String(e) });
         }
