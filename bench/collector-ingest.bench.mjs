@@ -80,7 +80,12 @@ async function receiver(kind) {
 function startReceiver(kind) {
   const child = fork(fileURLToPath(import.meta.url), ['receiver', kind], { execArgv: ['--expose-gc'] });
   const next = () => new Promise((resolve) => child.once('message', resolve));
-  return next().then(({ port }) => ({ child, port, ask: (msg) => (child.send(msg), next()) }));
+  const ask = (msg) => {
+    const reply = next();
+    child.send(msg);
+    return reply;
+  };
+  return next().then(({ port }) => ({ child, port, ask }));
 }
 
 /** Distinct spans shaped like a payment request: a SERVER span and a CLIENT child with realistic attributes. */

@@ -17,8 +17,19 @@ export interface TraceSummary {
 
 interface TraceEntry {
   traceId: string;
-  spans: Map<string, Span>;
+  /** In arrival order. Most traces hold a few spans: an array is far lighter than a Map for them. */
+  spans: Span[];
+  /** Span ids, built once a trace grows past `INDEX_FROM` spans. */
+  index: Set<string> | undefined;
   summary: TraceSummary | undefined;
+}
+
+const INDEX_FROM = 16;
+
+function hasSpan(entry: TraceEntry, spanId: string): boolean {
+  if (entry.index) return entry.index.has(spanId);
+  for (const s of entry.spans) if (s.spanId === spanId) return true;
+  return false;
 }
 
 /** What happened to a batch of spans offered to the store. */
@@ -59,18 +70,20 @@ export class TraceStore {
     for (const span of spans) {
       let entry = this.#traces.get(span.traceId);
       if (!entry) {
-        entry = { traceId: span.traceId, spans: new Map(), summary: undefined };
+        entry = { traceId: span.traceId, spans: [], index: undefined, summary: undefined };
         this.#traces.set(span.traceId, entry);
       }
-      if (entry.spans.has(span.spanId)) {
+      if (hasSpan(entry, span.spanId)) {
         result.duplicates++;
         continue;
       }
-      if (entry.spans.size >= perTrace) {
+      if (entry.spans.length >= perTrace) {
         result.overflow++;
         continue;
       }
-      entry.spans.set(span.spanId, span);
+      entry.spans.push(span);
+      if (entry.index) entry.index.add(span.spanId);
+      else if (entry.spans.length > INDEX_FROM) entry.index = new Set(entry.spans.map((x) => x.spanId));
       entry.summary = undefined;
       this.#spanCount++;
       result.added.push(span);
@@ -78,8 +91,8 @@ export class TraceStore {
     while (this.#spanCount > this.maxSpans) {
       const oldest = this.#traces.values().next().value as TraceEntry;
       this.#traces.delete(oldest.traceId);
-      this.#spanCount -= oldest.spans.size;
-      result.evictedSpans += oldest.spans.size;
+      this.#spanCount -= oldest.spans.length;
+      result.evictedSpans += oldest.spans.length;
       result.evictedTraces++;
     }
     return result;
@@ -87,25 +100,25 @@ export class TraceStore {
 
   spans(traceId: string): Span[] | undefined {
     const entry = this.#traces.get(traceId);
-    if (!entry || entry.spans.size === 0) return undefined;
-    return [...entry.spans.values()].sort((a, b) => compareNanos(a.startTimeUnixNano, b.startTimeUnixNano));
+    if (!entry || entry.spans.length === 0) return undefined;
+    return [...entry.spans].sort((a, b) => compareNanos(a.startTimeUnixNano, b.startTimeUnixNano));
   }
 
   summary(traceId: string): TraceSummary | undefined {
     const entry = this.#traces.get(traceId);
-    return entry && entry.spans.size > 0 ? summarize(entry) : undefined;
+    return entry && entry.spans.length > 0 ? summarize(entry) : undefined;
   }
 
   /** Every trace summary (unordered). */
   summaries(): TraceSummary[] {
     const out: TraceSummary[] = [];
-    for (const entry of this.#traces.values()) if (entry.spans.size > 0) out.push(summarize(entry));
+    for (const entry of this.#traces.values()) if (entry.spans.length > 0) out.push(summarize(entry));
     return out;
   }
 
   /** Every stored span, trace by trace. */
   *allSpans(): IterableIterator<Span> {
-    for (const entry of this.#traces.values()) yield* entry.spans.values();
+    for (const entry of this.#traces.values()) yield* entry.spans;
   }
 }
 
@@ -124,7 +137,8 @@ function summarize(entry: TraceEntry): TraceSummary {
   let errorCount = 0;
   let anyOk = false;
   const services = new Set<string>();
-  for (const span of entry.spans.values()) {
+  const ids = entry.index ?? new Set(entry.spans.map((x) => x.spanId));
+  for (const span of entry.spans) {
     const s = nanosToMs(span.startTimeUnixNano);
     const e = s + span.durationMs;
     if (s < startMs) {
@@ -135,7 +149,7 @@ function summarize(entry: TraceEntry): TraceSummary {
     services.add(span.service);
     if (span.status === 'error') errorCount++;
     if (span.status === 'ok') anyOk = true;
-    const isRoot = span.parentSpanId === null || !entry.spans.has(span.parentSpanId);
+    const isRoot = span.parentSpanId === null || !ids.has(span.parentSpanId);
     if (isRoot && (!root || compareNanos(span.startTimeUnixNano, root.startTimeUnixNano) < 0)) root = span;
   }
   const head = root ?? (earliest as Span);
@@ -146,7 +160,7 @@ function summarize(entry: TraceEntry): TraceSummary {
     services: [...services],
     startTime: new Date(Math.floor(startMs)).toISOString(),
     durationMs: Math.max(0, endMs - startMs),
-    spanCount: entry.spans.size,
+    spanCount: entry.spans.length,
     errorCount,
     status: errorCount > 0 ? 'error' : anyOk ? 'ok' : 'unset',
   };
