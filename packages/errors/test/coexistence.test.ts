@@ -79,7 +79,9 @@ describe('coexistence with an OpenTelemetry SDK that owns tracing', () => {
   }
 
   it('produces the same spans with Sentry on as without, and Sentry sends nothing of its own on the wire', async () => {
+    reporter = initErrors({ dsn: false, log: false, captureProcessErrors: false });
     const without = await traffic(5, 'off');
+    await reporter.shutdown();
     const headersWithout = downstreamHeaders.map((h) => Object.keys(h).sort());
     // Per request: the test client, the app server span, its outgoing call and the downstream server span.
     expect(without).toHaveLength(20);
