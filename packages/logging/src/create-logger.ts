@@ -13,6 +13,7 @@ import {
 import pino, { type Bindings, type ChildLoggerOptions, type LogFn, type Logger } from 'pino';
 import { buildDestination } from './internal/destination.js';
 import { createFieldRedactor, setField } from './internal/field-redactor.js';
+import { formatMessage } from './internal/format-message.js';
 import { DEBUG, isLevelName, LEVEL_VALUES, levelForName, levelLabel, traceInDebugSample } from './internal/levels.js';
 import { createOtlpSink, type OtlpSink } from './internal/otlp-sink.js';
 import {
@@ -118,15 +119,7 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
   };
 
   const messageOf = (value: unknown): string => {
-    let s: string;
-    if (typeof value === 'string') s = value;
-    else {
-      try {
-        s = typeof value === 'object' && value !== null ? (JSON.stringify(value) ?? String(value)) : String(value);
-      } catch {
-        s = Object.prototype.toString.call(value);
-      }
-    }
+    let s = typeof value === 'string' ? value : messageText(value);
     s = fields.string(s);
     if (pretty) s = escapeControl(s);
     lastMessage = s;
@@ -211,16 +204,22 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
     }
     if (!isPlainObject(obj)) {
       const o = obj as Record<string, unknown>;
-      if (Array.isArray(obj) || obj instanceof Map || obj instanceof Set || obj instanceof Date) {
+      try {
+        if (Array.isArray(obj) || obj instanceof Map || obj instanceof Set || obj instanceof Date) {
+          rec.context = { value: fields.value(obj) };
+          return undefined;
+        }
+        if (isHttpRequestLike(o)) {
+          rec.request = requestSummary(o, fields);
+          return undefined;
+        }
+        if (isHttpResponseLike(o)) {
+          rec.context = { res: { status_code: o.statusCode } };
+          return undefined;
+        }
+      } catch {
+        // A Proxy or an object whose getters throw: core's redactor copes with whatever is readable.
         rec.context = { value: fields.value(obj) };
-        return undefined;
-      }
-      if (isHttpRequestLike(o)) {
-        rec.request = requestSummary(o, fields);
-        return undefined;
-      }
-      if (isHttpResponseLike(o)) {
-        rec.context = { res: { status_code: o.statusCode } };
         return undefined;
       }
     }
@@ -228,7 +227,13 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
     let message: string | undefined;
     // Keys that are not schema fields: they go under `context`, in an object this record owns.
     let stray: Record<string, unknown> | undefined;
-    const keys = Object.keys(source);
+    let keys: string[];
+    try {
+      keys = Object.keys(source);
+    } catch {
+      rec.context = { value: fields.value(obj) };
+      return undefined;
+    }
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       let v: unknown;
@@ -418,18 +423,14 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
         at = 1;
       }
       traceFlags = stamp(logger, rec);
-      const msg: unknown = at < n ? args[at] : undefined;
-      if (at + 1 >= n) {
-        (method as Write).call(
-          logger,
-          rec,
-          msg === undefined || msg === null ? (implied ?? (msg === null ? 'null' : '')) : msg,
-        );
-      } else {
-        const rest = args.slice(at) as unknown[];
-        if (rest[0] === undefined) rest[0] = implied ?? '';
-        (method as Write).apply(logger, [rec, ...rest]);
+      let msg: unknown = at < n ? args[at] : undefined;
+      if (msg === undefined || msg === null) msg = implied ?? (msg === null ? 'null' : '');
+      else if (at + 1 < n) {
+        // printf-style arguments: formatted here, guarded, so that pino receives one finished message.
+        msg = typeof msg === 'string' ? formatMessage(msg, args.slice(at + 1)) : msg;
       }
+      if (typeof msg !== 'string') msg = messageText(msg);
+      (method as Write).call(logger, rec, msg);
     } catch (error) {
       writeFailed(logger, method, error);
       return;
@@ -599,6 +600,20 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
   };
   Object.defineProperties(root, extras);
   return root as unknown as OtelkitLogger;
+}
+
+/** A message from a value that is not a string: JSON for objects, text otherwise; never throws. */
+function messageText(value: unknown): string {
+  try {
+    if (typeof value === 'object' && value !== null) return JSON.stringify(value) ?? String(value);
+    return String(value);
+  } catch {
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return '[unprintable message]';
+    }
+  }
 }
 
 /** An own-enumerable copy that survives throwing getters. */

@@ -13,6 +13,8 @@ export interface FieldRedactor {
   string(value: string): string;
   isSensitiveKey(key: string): boolean;
   readonly censor: string;
+  /** The last correlation id found valid and free of secrets (a one-entry cache for record-fields). */
+  lastCorrelationId: string | undefined;
 }
 
 const CIRCULAR = '[Circular]';
@@ -145,6 +147,7 @@ export function createFieldRedactor(redactor: Redactor, censor: string, maxDepth
     string: redactString,
     isSensitiveKey,
     censor,
+    lastCorrelationId: undefined,
   };
 }
 

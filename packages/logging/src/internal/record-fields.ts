@@ -60,8 +60,12 @@ export function isCorrelationId(value: unknown): value is string {
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  try {
+    const proto = Object.getPrototypeOf(value);
+    return proto === Object.prototype || proto === null;
+  } catch {
+    return false; // a Proxy whose getPrototypeOf trap throws
+  }
 }
 
 /** True for real errors, including ones from another realm. */
@@ -73,10 +77,15 @@ export function isError(value: unknown): value is Error {
   }
 }
 
-/** A correlation id that survives redaction unchanged, or undefined (the caller then files it under `context`). */
+/**
+ * A correlation id that survives redaction unchanged, or undefined (the caller then files it under `context`). The
+ * last accepted id is remembered per redactor: the records of one request repeat it.
+ */
 export function correlationField(value: unknown, fields: FieldRedactor): string | undefined {
-  if (!isCorrelationId(value)) return undefined;
-  return fields.string(value) === value ? value : undefined;
+  if (fields.lastCorrelationId !== undefined && value === fields.lastCorrelationId) return fields.lastCorrelationId;
+  if (!isCorrelationId(value) || fields.string(value) !== value) return undefined;
+  fields.lastCorrelationId = value;
+  return value;
 }
 
 /** `{ id, session_id? }` when the value has exactly that shape (ids may be numbers); otherwise undefined. */

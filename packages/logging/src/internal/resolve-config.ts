@@ -52,6 +52,16 @@ export function resolveConfig(options: LoggerOptions): ResolvedConfig {
   const spec = config.logs.level;
   const level = options.level ?? levelForName(spec, name) ?? spec.default;
 
+  const d = options.destination;
+  check(
+    d === undefined ||
+      (typeof d === 'string' && d !== '') ||
+      (typeof d === 'number' && Number.isInteger(d) && d >= 0) ||
+      (typeof d === 'object' && d !== null && typeof (d as { write?: unknown }).write === 'function'),
+    'options.destination',
+    typeof d === 'object' && d !== null ? '[object without write()]' : d,
+    "'stdout', 'stderr', a file path, a file descriptor or a stream with write()",
+  );
   const sync = options.sync ?? true;
   check(typeof sync === 'boolean', 'options.sync', options.sync, 'true or false');
   let pretty: PrettyOptions | undefined;
