@@ -19,10 +19,16 @@ export interface ExpressMetricsOptions {
 }
 
 /** The parts of Express' request this middleware reads (kept structural so `express` stays an optional peer). */
+interface AppLike {
+  router?: RouterLike;
+  _router?: RouterLike;
+  mountpath?: unknown;
+  parent?: AppLike;
+}
 interface ExpressRequestLike extends IncomingMessage {
   baseUrl?: string;
   route?: { path?: unknown };
-  app?: { router?: RouterLike; _router?: RouterLike };
+  app?: AppLike;
 }
 interface LayerLike {
   route?: unknown;
@@ -74,6 +80,36 @@ function mountTemplate(stack: LayerLike[] | undefined, baseUrl: string, depth = 
   return undefined;
 }
 
+/**
+ * The mount template of a sub-application (`app.use('/shop/:shopId', subApp)`), up to the root application; only
+ * plain `:param` and static segments, so that it can be matched against `baseUrl` segment by segment.
+ */
+function appPrefix(app: AppLike | undefined): string | undefined {
+  let prefix = '';
+  let current = app;
+  for (let depth = 0; current?.parent !== undefined && depth < 16; depth++) {
+    const mount = current.mountpath;
+    if (typeof mount !== 'string' || /[*?()[\]{}]/.test(mount)) return undefined;
+    prefix = trimSlash(mount) + prefix;
+    current = current.parent;
+  }
+  return prefix;
+}
+
+/** The template of `baseUrl`: the sub-application mounts, then the routers mounted inside the current application. */
+function baseTemplate(app: AppLike | undefined, baseUrl: string): string | undefined {
+  const prefix = appPrefix(app);
+  if (prefix === undefined) return undefined;
+  const prefixSegments = prefix === '' ? 0 : prefix.split('/').length - 1;
+  const segments = baseUrl.split('/').slice(1);
+  if (segments.length < prefixSegments) return undefined;
+  const rest = segments.slice(prefixSegments);
+  if (rest.length === 0) return prefix;
+  const router = app?.router ?? app?._router;
+  const inner = mountTemplate(router?.stack, `/${rest.join('/')}`);
+  return inner === undefined ? undefined : prefix + inner;
+}
+
 const MAX_CACHED_MOUNTS = 1000;
 
 /**
@@ -100,8 +136,7 @@ export function expressMetrics(
     if (base === '') return path;
     let mount = mounts.get(base);
     if (mount === undefined && !mounts.has(base)) {
-      const router = req.app?.router ?? req.app?._router;
-      mount = mountTemplate(router?.stack, base);
+      mount = baseTemplate(req.app, base);
       if (mounts.size >= MAX_CACHED_MOUNTS) mounts.clear();
       mounts.set(base, mount);
     }

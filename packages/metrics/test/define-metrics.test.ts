@@ -15,6 +15,7 @@ function problemsOf(fn: () => unknown): { field: string; expected: string }[] {
 
 describe('defineMetrics', () => {
   it('records typed counters, histograms and gauges with the declared attributes', async () => {
+    const warnings = captureWarnings();
     const t = testProvider();
     const m = defineMetrics(
       {
@@ -39,6 +40,8 @@ describe('defineMetrics', () => {
     expect((await t.points('payment.inflight'))[0]!.value).toBe(2);
     expect((await t.points('queue.depth'))[0]).toMatchObject({ value: 7, attributes: { queue: 'email' } });
     expect((await t.metric('payments'))!.descriptor.unit).toBe('{payment}');
+    expect(warnings.lines.filter((l) => l.includes('"region"'))).toHaveLength(1);
+    warnings.restore();
     await t.provider.shutdown();
   });
 

@@ -79,6 +79,30 @@ describe('Fastify glue', () => {
   });
 });
 
+describe('Fastify glue with the Prometheus endpoint mounted', () => {
+  it('serves GET /metrics on the application server', async () => {
+    const { startMetrics } = await import('../src/index.js');
+    const { metrics: api } = await import('@opentelemetry/api');
+    const handle = startMetrics({ otlp: false, prometheus: true, runtime: false, httpClient: false });
+    const app = Fastify();
+    try {
+      await app.register(fastifyMetrics, { metricsEndpoint: { handler: handle.prometheusHandler! } });
+      app.get('/orders/:id', async () => 'ok');
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      expect(await get(base, '/orders/1')).toBe(200);
+      const res = await fetch(`${base}/metrics`);
+      expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+      const text = await res.text();
+      expect(text).toMatch(/^http_server_request_duration_seconds_count\{[^}]*http_route="\/orders\/:id"[^}]*\} 1$/m);
+    } finally {
+      await app.close();
+      await handle.shutdown();
+      api.disable();
+    }
+  });
+});
+
 describe('Express glue', () => {
   const t = testProvider();
   const app = express();
@@ -99,6 +123,16 @@ describe('Express glue', () => {
       res.send('ok');
     });
     app.use('/tenants/:tenant', tenant);
+    const shop = express();
+    const catalog = express.Router();
+    catalog.get('/items/:itemId', (_req, res) => {
+      res.send('ok');
+    });
+    shop.use('/catalog', catalog);
+    shop.get('/', (_req, res) => {
+      res.send('shop');
+    });
+    app.use('/shops/:shopId', shop);
     app.get('/boom', () => {
       throw new Error('boom');
     });
@@ -117,6 +151,8 @@ describe('Express glue', () => {
     expect(await get(base, '/api/v1/refunds/r-1')).toBe(200);
     expect(await get(base, '/tenants/acme/orders/o-1')).toBe(200);
     expect(await get(base, '/tenants/globex/orders/o-2')).toBe(200);
+    expect(await get(base, '/shops/s-1/catalog/items/i-1')).toBe(200);
+    expect(await get(base, '/shops/s-2')).toBe(200);
     expect(await get(base, '/missing/123')).toBe(404);
     expect(await get(base, '/boom')).toBe(500);
     // The close event of the last response may land just after fetch resolves.
@@ -126,10 +162,13 @@ describe('Express glue', () => {
       'GET /api/v1/refunds/:refundId 200',
       'GET /boom 500 500',
       'GET /payments/:id 200',
+      'GET /shops/:shopId 200',
+      'GET /shops/:shopId/catalog/items/:itemId 200',
       'GET /tenants/:tenant/orders/:orderId 200',
       'GET <none> 404',
     ]);
     const text = JSON.stringify(points);
-    for (const raw of ['/payments/123', 'acme', 'globex', 'r-1', '/missing']) expect(text).not.toContain(raw);
+    for (const raw of ['/payments/123', 'acme', 'globex', 'r-1', '/missing', 's-1', 'i-1'])
+      expect(text).not.toContain(raw);
   });
 });
