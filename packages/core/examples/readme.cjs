@@ -1,4 +1,11 @@
-const { createRedactor, runWithContext, correlationIdFrom, getContext, serializeError, toAttributes } = require('@otelkit/core');
+const {
+  createRedactor,
+  runWithContext,
+  correlationIdFrom,
+  getContext,
+  serializeError,
+  toAttributes,
+} = require('@otelkit/core');
 
 const redactor = createRedactor({ keys: ['merchant_secret_ref'] });
 runWithContext({ correlationId: correlationIdFrom({ 'x-correlation-id': 'req-42' }) }, () => {

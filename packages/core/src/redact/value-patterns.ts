@@ -6,6 +6,9 @@ const CARD_SEPARATOR = /[ -]/;
 // The credential must not run on into more credential characters after its `=` padding: `token password=hunter2`
 // is a key=value pair (redacted below), not the credential `password=` followed by a visible `hunter2`.
 const AUTH_SCHEME = /\b(Bearer|Basic|Digest|Token)\s+[A-Za-z0-9\-._~+/]+=*(?![A-Za-z0-9\-._~+/=])/gi;
+// What follows an auth scheme is a credential only if it looks like one: 8+ characters with a digit, a symbol or
+// mixed case. `Basic validation failed` and `the token expired` are prose.
+const CREDENTIAL_SHAPE = /\d|[-._~+/=]|[a-z].*[A-Z]|[A-Z].*[a-z]/;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 // `(?=(…))\1` is an atomic group: the key is matched once per word start, never re-tried at shorter lengths.
 // Only the key and separator are matched here: the value is taken (by VALUE) only when the key is sensitive, so a
@@ -42,6 +45,17 @@ export function luhnValid(digits: string): boolean {
 }
 
 /**
+ * A payment card number: 13–19 digits, a major-industry digit of 2–6 (Mastercard 2-series, Amex/Diners/JCB, Visa,
+ * Mastercard, Discover/UnionPay) and a valid Luhn check. Millisecond timestamps (`17…`) and most ids fail the first
+ * digit before the checksum is even computed.
+ */
+function isCardNumber(digits: string): boolean {
+  if (digits.length < 13 || digits.length > 19) return false;
+  const first = digits.charCodeAt(0);
+  return first >= 50 && first <= 54 && luhnValid(digits);
+}
+
+/**
  * Redacts the card numbers in one run of digits and separators. Usually the run is the card (`4111 1111 1111 1111`);
  * when it is not a Luhn-valid 13–19 digit number, a card may still sit inside it next to other numbers
  * (`2025-10-11 4111 1111 1111 1111`, `qty 2 4111111111111111`), so windows of whole groups are tried too: groups of
@@ -49,7 +63,7 @@ export function luhnValid(digits: string): boolean {
  */
 function redactCards(run: string, censor: string): string {
   const digits = run.replace(/[ -]/g, '');
-  if (digits.length <= 19 && luhnValid(digits)) return censor;
+  if (isCardNumber(digits)) return censor;
   const parts = run.split(CARD_SEPARATOR);
   if (parts.length === 1) return run;
   let out = '';
@@ -63,7 +77,7 @@ function redactCards(run: string, censor: string): string {
       if (j === i && group.length < 3) break; // a card starts with a full group
       candidate += group;
       if (candidate.length > 19) break;
-      if (candidate.length >= 13 && luhnValid(candidate)) end = j;
+      if (isCardNumber(candidate)) end = j;
       if (group.length < 3) break; // and only its last group may be short (4-4-4-1, 4-4-4-4-3)
     }
     let next = pos;
@@ -108,6 +122,11 @@ export function createValueScanner(
     return last === 0 ? value : out + value.slice(last);
   };
   const replaceCard = (match: string): string => redactCards(match, censor);
+  const replaceCredential = (match: string, scheme: string): string => {
+    const credential = match.slice(match.search(/\s/)).trim();
+    if (credential.length < 8 || !CREDENTIAL_SHAPE.test(credential)) return match;
+    return `${scheme} ${censor}`;
+  };
   const replaceIpv6 = (match: string): string => {
     if (match === '::' || !/\d/.test(match) || match.length < 3) return match;
     return censor;
@@ -162,7 +181,7 @@ export function createValueScanner(
     let out = value;
     if (maxDigitRun >= 13) out = out.replace(CARD, replaceCard);
     if (out.indexOf('eyJ') !== -1) out = out.replace(JWT, censor);
-    if (space && /bearer|basic|digest|token/i.test(out)) out = out.replace(AUTH_SCHEME, `$1 ${censor}`);
+    if (space && /bearer|basic|digest|token/i.test(out)) out = out.replace(AUTH_SCHEME, replaceCredential);
     if (keyValue) out = replaceKeyValues(out);
     if (pii) {
       if (at) out = out.replace(EMAIL, censor);
