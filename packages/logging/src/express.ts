@@ -36,8 +36,9 @@ function routeOf(req: ExpressRequestLike): string {
 
 /**
  * Creates the middleware. Mount it first (before body parsers and routers), so the whole request runs in its
- * context. Completion lines: INFO for 2xx/3xx, WARN for 4xx, ERROR for 5xx (and for requests aborted before the
- * response finished), with method, route template, status code and `duration_ms`.
+ * context. Completion lines: INFO for 2xx/3xx, WARN for 4xx, ERROR for 5xx, with method, route template, status
+ * code and `duration_ms`. A request the client aborts before the response finished is logged with status 499 and
+ * `context.aborted: true`.
  *
  * @example
  * ```ts
@@ -63,21 +64,28 @@ export function createLoggingMiddleware(options: ExpressLoggingOptions = {}): Lo
     const span = activeSpanContext();
     runWithContext({ correlationId }, () => {
       const scope: RequestScope = { correlationId, startNs: process.hrtime.bigint(), context: getContext(), span };
-      // The route is known once the router matched: read it when the handler starts writing the response.
+      // The router assigns `req.route` when a route matches, while `req.baseUrl` still holds the mount path of
+      // its router (it is restored on the way out, before an error handler or 'finish' would see it).
       let route: string | undefined;
-      const remember = (): void => {
-        route ??= routeOf(req as ExpressRequestLike);
-      };
-      const writeHead = res.writeHead;
-      res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-        remember();
-        return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-      } as typeof res.writeHead;
+      let routeValue: unknown = (req as ExpressRequestLike).route;
+      try {
+        Object.defineProperty(req, 'route', {
+          configurable: true,
+          enumerable: true,
+          get: () => routeValue,
+          set: (value: unknown) => {
+            routeValue = value;
+            if (value !== undefined && value !== null) route = routeOf(req as ExpressRequestLike);
+          },
+        });
+      } catch {
+        /* a frozen request: fall back to reading the route at completion */
+      }
       let logged = false;
       const complete = (): void => {
         if (logged) return;
         logged = true;
-        remember();
+        route ??= routeValue === undefined ? undefined : routeOf(req as ExpressRequestLike);
         const aborted = !res.writableFinished;
         logCompletion(
           logger,
