@@ -4,7 +4,7 @@ import { logsRequest, postJson, type SpanSpec, tracesRequest } from './support/o
 
 let collector: Collector;
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
-const FAIL_TRACE = 'f'.repeat(31) + '1';
+const FAIL_TRACE = `${'f'.repeat(31)}1`;
 
 /**
  * The demo's incident: payment-api ran 2.3.0 without errors, 2.3.1 was deployed, and then card-gateway timeouts

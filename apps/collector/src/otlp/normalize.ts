@@ -1,5 +1,13 @@
 import { ATTRIBUTE_NAMES, levelFromSeverityNumber, parseLevel } from '../internal/attribute-names.js';
-import type { Attributes, LogRecord, MetricPoint, Span, SpanKindName, StatusName } from '../store/types.js';
+import type {
+  Attributes,
+  AttributeValue,
+  LogRecord,
+  MetricPoint,
+  Span,
+  SpanKindName,
+  StatusName,
+} from '../store/types.js';
 import {
   anyValue,
   arrayField,
@@ -180,6 +188,17 @@ export function logFromAttributes(
   if (category) error.category = category;
   const retryable = attrs[ATTRIBUTE_NAMES['error.retryable']] ?? attrs['error.retryable'];
   if (typeof retryable === 'boolean') error.retryable = retryable;
+  const code = pick(attrs, ATTRIBUTE_NAMES['error.code'], 'error.code');
+  if (code) error.code = code;
+  const cause = attrs[ATTRIBUTE_NAMES['error.cause']];
+  if (cause !== undefined && cause !== null) {
+    // Core writes the cause chain as a JSON string; keep it structured when it parses.
+    try {
+      error.cause = typeof cause === 'string' ? (JSON.parse(cause) as AttributeValue) : cause;
+    } catch {
+      error.cause = cause;
+    }
+  }
   if (Object.keys(error).length > 0) record.error = error;
 
   const userId = pick(attrs, ATTRIBUTE_NAMES['user.id']);

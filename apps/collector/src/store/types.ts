@@ -75,6 +75,8 @@ export interface LogRecord {
     severity?: string;
     category?: string;
     retryable?: boolean;
+    code?: string;
+    cause?: AttributeValue;
   };
   user?: { id?: string; session_id?: string };
   request?: { method?: string; path?: string; route?: string; status_code?: number; duration_ms?: number };
