@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggingPlugin } from '../src/fastify.js';
 import { createLogger } from '../src/index.js';
@@ -7,7 +7,8 @@ import { capture, schemaErrors } from './support/capture.js';
 
 const out = capture();
 const logger = createLogger({ destination: out, level: 'info' });
-let app: FastifyInstance;
+const build = () => Fastify({ loggerInstance: logger });
+let app: ReturnType<typeof build>;
 let base: string;
 
 async function lookupUser(id: string): Promise<string> {
@@ -18,7 +19,7 @@ async function lookupUser(id: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  app = Fastify({ loggerInstance: logger });
+  app = build();
   await app.register(loggingPlugin, { logger });
   // Registered in an encapsulated child context: the plugin's hooks must still apply (fastify-plugin semantics).
   await app.register(async (scoped) => {

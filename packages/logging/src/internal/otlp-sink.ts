@@ -31,54 +31,29 @@ export interface OtlpSink {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
-// Structural views of the optional peers: their types must not leak into our published declarations.
-interface ExportResult {
-  code: number;
-  error?: Error;
-}
-interface SdkExporter {
-  export(records: unknown[], done: (result: ExportResult) => void): void;
-  shutdown(): Promise<void>;
-  forceFlush?(): Promise<void>;
-}
-interface SdkLogger {
-  emit(record: {
-    timestamp: number;
-    severityNumber: number;
-    severityText: string;
-    body: string;
-    attributes: Record<string, unknown>;
-    context: Context;
-  }): void;
-}
-interface SdkProvider {
-  getLogger(name: string): SdkLogger;
-  forceFlush(): Promise<void>;
-  shutdown(): Promise<void>;
-}
+type SdkLogs = typeof import('@opentelemetry/sdk-logs');
+type LogsExporter = typeof import('@opentelemetry/exporter-logs-otlp-grpc');
+type Resources = typeof import('@opentelemetry/resources');
+type SdkExporter = import('@opentelemetry/sdk-logs').LogRecordExporter;
 
-/** Loads the optional peers; throws the require error when one is missing. */
+/**
+ * Loads the optional peers (throws the require error when one is missing). Their types are used at compile time
+ * only, through `import()` types, which leave no trace in the emitted JavaScript.
+ */
 function loadSdk(): {
-  LoggerProvider: new (config: Record<string, unknown>) => SdkProvider;
-  BatchLogRecordProcessor: new (exporter: SdkExporter, config: Record<string, unknown>) => unknown;
-  OTLPLogExporter: new (config: Record<string, unknown>) => SdkExporter;
-  resourceFromAttributes: (attributes: Record<string, string | number>) => unknown;
+  sdkLogs: SdkLogs;
+  exporter: LogsExporter;
+  resources: Resources;
   Metadata: new () => { set(key: string, value: string): void };
 } {
-  const sdkLogs = require('@opentelemetry/sdk-logs');
+  const sdkLogs = require('@opentelemetry/sdk-logs') as SdkLogs;
   const exporterPath = require.resolve('@opentelemetry/exporter-logs-otlp-grpc');
-  const exporter = require(exporterPath);
-  const resources = require('@opentelemetry/resources');
+  const exporter = require(exporterPath) as LogsExporter;
+  const resources = require('@opentelemetry/resources') as Resources;
   // grpc-js comes with the exporter (through its gRPC base package): resolve it from there, not as our dependency.
   const basePath = createRequire(exporterPath).resolve('@opentelemetry/otlp-grpc-exporter-base');
-  const grpc = createRequire(basePath)('@grpc/grpc-js');
-  return {
-    LoggerProvider: sdkLogs.LoggerProvider,
-    BatchLogRecordProcessor: sdkLogs.BatchLogRecordProcessor,
-    OTLPLogExporter: exporter.OTLPLogExporter,
-    resourceFromAttributes: resources.resourceFromAttributes,
-    Metadata: grpc.Metadata,
-  };
+  const grpc = createRequire(basePath)('@grpc/grpc-js') as { Metadata: new () => { set(k: string, v: string): void } };
+  return { sdkLogs, exporter, resources, Metadata: grpc.Metadata };
 }
 
 /** Whether the optional peers are installed, and the error when they are not. */
@@ -106,15 +81,15 @@ export function createOtlpSink(config: OtlpSinkConfig, resource: ServiceResource
     );
   };
 
-  let metadata: InstanceType<typeof sdk.Metadata> | undefined;
+  let metadata: { set(key: string, value: string): void } | undefined;
   if (Object.keys(config.headers).length > 0) {
     metadata = new sdk.Metadata();
     for (const [k, v] of Object.entries(config.headers)) metadata.set(k, v);
   }
-  const exporter = new sdk.OTLPLogExporter({
+  const exporter = new sdk.exporter.OTLPLogExporter({
     url: config.endpoint,
     timeoutMillis: config.timeoutMs,
-    ...(metadata ? { metadata } : {}),
+    ...(metadata ? { metadata: metadata as never } : {}),
   });
   // Counts what leaves the processor's queue, and what the exporter fails to deliver.
   const counting: SdkExporter = {
@@ -127,20 +102,21 @@ export function createOtlpSink(config: OtlpSinkConfig, resource: ServiceResource
         });
       } catch (error) {
         dropped(records.length, 'export_failed', error instanceof Error ? error.message : String(error));
-        done({ code: 1 });
+        done({ code: 1, error: error instanceof Error ? error : new Error(String(error)) });
       }
     },
     shutdown: () => exporter.shutdown(),
-    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+    forceFlush: () => exporter.forceFlush(),
   };
-  const processor = new sdk.BatchLogRecordProcessor(counting, {
+  const processor = new sdk.sdkLogs.BatchLogRecordProcessor({
+    exporter: counting,
     maxQueueSize: config.maxQueueSize,
     maxExportBatchSize: config.maxExportBatchSize,
     scheduledDelayMillis: config.scheduledDelayMs,
     exportTimeoutMillis: config.timeoutMs + 1000,
   });
-  const provider = new sdk.LoggerProvider({
-    resource: sdk.resourceFromAttributes(resource.attributes),
+  const provider = new sdk.sdkLogs.LoggerProvider({
+    resource: sdk.resources.resourceFromAttributes(resource.attributes),
     processors: [processor],
   });
   const logger = provider.getLogger(scope);
