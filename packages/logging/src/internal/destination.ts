@@ -1,4 +1,6 @@
+import { mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { isatty } from 'node:tty';
 import { ConfigError } from '@otelkit/core';
 import pino, { type DestinationStream } from 'pino';
@@ -62,7 +64,9 @@ function rawDestination(destination: LogDestination | undefined, sync: boolean):
         },
       ]);
     }
-    return pino.destination({ dest: destination, sync, mkdir: true });
+    // Opened here, synchronously: an asynchronous open loses every line of a process that exits before it completes.
+    mkdirSync(dirname(destination), { recursive: true });
+    return pino.destination({ fd: openSync(destination, 'a'), sync });
   }
   if (destination !== null && typeof destination === 'object' && typeof destination.write === 'function') {
     return destination;
