@@ -27,6 +27,17 @@ export type { PoolStats } from './db/pool-stats.js';
 export { PoolTimeoutError } from './db/pool-stats.js';
 /** Drops a test schema on PostgreSQL. */
 export { dropPostgresSchema } from './db/postgres-database.js';
+export type { Demo, DemoOptions, RunDemoOptions } from './demo/run-demo.js';
+/** Starts the demo stack (collector, services, idle load) / runs the whole demo as `pnpm demo` does. */
+export { runDemo, startDemo } from './demo/run-demo.js';
+export type { Scenario, ScenarioContext, ScenarioName } from './demo/scenarios.js';
+/** The fault scenarios, in the default order. */
+export { SCENARIOS } from './demo/scenarios.js';
+/** A clear start-up failure of the stack (port in use, crashed service). */
+export { DemoError } from './demo/service-process.js';
+export type { Stack, StackOptions, StackPorts } from './demo/stack.js';
+/** Starts the collector and both services as child processes. */
+export { DEFAULT_STACK_PORTS, startStack } from './demo/stack.js';
 export type {
   CircuitStateName,
   GatewayClient,
@@ -35,6 +46,11 @@ export type {
 } from './gateway-client/gateway-client.js';
 /** payment-api's resilient client for the card gateway. */
 export { createGatewayClient } from './gateway-client/gateway-client.js';
+export type { LoadGenerator, LoadGeneratorOptions, RequestResult, TrafficMix } from './load/load-generator.js';
+/** The load generator. */
+export { createLoadGenerator } from './load/load-generator.js';
+/** Test card numbers the load generator uses. */
+export { TEST_CARDS } from './load/traffic.js';
 export type { ApiFaults, PaymentApiOptions } from './payment-api/payment-api-app.js';
 /** Builds payment-api. */
 export { createPaymentApi } from './payment-api/payment-api-app.js';

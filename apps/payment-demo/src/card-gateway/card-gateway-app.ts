@@ -59,8 +59,10 @@ export interface CardGatewayOptions {
   logger?: AppLogger;
   /** Installs middleware before the routes (logging, metrics glue). */
   beforeRoutes?: (app: Express) => void;
-  /** Installs error middleware before the final error handler (error capture glue). */
+  /** Installs error middleware for 5xx failures before the final error handler (error capture glue). */
   beforeErrorHandler?: (app: Express) => void;
+  /** Called once per charge decided (not for replays): the processor's business metric. */
+  onCharge?: (outcome: 'charged' | 'declined' | 'failed') => void;
   /** Random source, for deterministic tests. @defaultValue Math.random */
   random?: () => number;
 }
@@ -87,10 +89,17 @@ export function createCardGatewayApp(options: CardGatewayOptions): CardGateway {
   const random = options.random ?? Math.random;
   let faults: GatewayFaults = { ...DEFAULT_FAULTS, ...options.faults };
   const ledger = new ChargeLedger();
+  const countCharge = (outcome: 'charged' | 'declined' | 'failed') => {
+    try {
+      options.onCharge?.(outcome);
+    } catch {
+      // Metrics never change an answer.
+    }
+  };
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '64kb' }));
   options.beforeRoutes?.(app);
+  app.use(express.json({ limit: '64kb' }));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'healthy' });
@@ -160,8 +169,10 @@ export function createCardGatewayApp(options: CardGatewayOptions): CardGateway {
         charge.paymentMethodId === INSUFFICIENT_FUNDS_METHOD ||
         random() < current.declineRate;
       if (insufficient) {
+        countCharge('declined');
         return { kind: 'declined', declineCode: 'insufficient_funds', message: 'Insufficient funds' };
       }
+      countCharge('charged');
       return {
         kind: 'charged',
         id: `ch_${randomBytes(12).toString('hex')}`,
@@ -212,25 +223,36 @@ export function createCardGatewayApp(options: CardGatewayOptions): CardGateway {
     res.status(201).json({ ...outcome, kind: undefined, status: 'succeeded' });
   });
 
-  options.beforeErrorHandler?.(app);
-  // Express 5 forwards rejected async handlers here.
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status =
-      typeof (error as { statusCode?: unknown })?.statusCode === 'number'
-        ? (error as { statusCode: number }).statusCode
-        : (error as { type?: string })?.type === 'entity.parse.failed'
-          ? 400
-          : 500;
-    const code =
-      error instanceof HttpError
-        ? error.errorCode
-        : (((error as { code?: unknown })?.code as string | undefined)?.toLowerCase?.() ?? 'internal_error');
-    if (status >= 500) log.error({ err: error }, 'Charge failed');
-    else log.warn({ context: { code, status } }, 'Charge rejected');
+  const statusOf = (error: unknown): number =>
+    typeof (error as { statusCode?: unknown })?.statusCode === 'number'
+      ? (error as { statusCode: number }).statusCode
+      : (error as { type?: string })?.type === 'entity.parse.failed'
+        ? 400
+        : 500;
+  const codeOf = (error: unknown): string =>
+    error instanceof HttpError
+      ? error.errorCode
+      : (((error as { code?: unknown })?.code as string | undefined)?.toLowerCase?.() ?? 'internal_error');
+  // Express 5 forwards rejected async handlers here. 4xx are answered here; 5xx are logged and passed on to the
+  // error capture glue (when installed), then answered below.
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const status = statusOf(error);
+    if (status >= 500) {
+      if (error instanceof ProcessorError || error instanceof ProcessorUnavailableError) countCharge('failed');
+      log.error({ err: error }, 'Charge failed');
+      next(error);
+      return;
+    }
+    log.warn({ context: { code: codeOf(error), status } }, 'Charge rejected');
     if (res.headersSent) return;
     // Only our own messages go back: a JSON parse error would quote the body, card number included.
-    const message = error instanceof HttpError ? error.message : status >= 500 ? 'Processor error' : 'Bad request';
-    res.status(status).json({ error: { code, message } });
+    const message = error instanceof HttpError ? error.message : 'Bad request';
+    res.status(status).json({ error: { code: codeOf(error), message } });
+  });
+  options.beforeErrorHandler?.(app);
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return;
+    res.status(statusOf(error)).json({ error: { code: codeOf(error), message: 'Processor error' } });
   });
 
   return {

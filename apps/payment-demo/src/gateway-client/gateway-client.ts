@@ -1,4 +1,4 @@
-import { getContext } from '@otelkit/core';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   BrokenCircuitError,
   CircuitState,
@@ -76,8 +76,11 @@ export interface GatewayClientOptions {
 
 /** payment-api's view of the card gateway. */
 export interface GatewayClient {
-  /** Charges through timeout → circuit breaker → retry. Throws the gateway errors of `gateway-errors.ts`. */
-  charge(input: GatewayChargeInput): Promise<GatewayChargeResult>;
+  /**
+   * Charges through timeout → circuit breaker → retry. Throws the gateway errors of `gateway-errors.ts`. `observer`
+   * sees this call's policy events (on top of the client's own observer): the place to put them on the call's span.
+   */
+  charge(input: GatewayChargeInput, observer?: GatewayPolicyObserver): Promise<GatewayChargeResult>;
   /** The breaker's state and, when open, the seconds until a trial call is allowed. */
   circuit(): { state: CircuitStateName; retryAfterSeconds: number };
 }
@@ -97,11 +100,24 @@ function safely(fn: (() => void) | undefined): void {
   }
 }
 
+type EventName = keyof GatewayPolicyObserver;
+
+/** Raises one event on the client's observer and on the observer of the call in whose async context it happened. */
+function dispatcher(global: GatewayPolicyObserver, perCall: AsyncLocalStorage<GatewayPolicyObserver>) {
+  return <K extends EventName>(name: K, event: Parameters<NonNullable<GatewayPolicyObserver[K]>>[0]) => {
+    for (const observer of [global, perCall.getStore()]) {
+      const handler = observer?.[name] as ((e: typeof event) => void) | undefined;
+      if (handler) safely(() => handler.call(observer, event));
+    }
+  };
+}
+
 /** Creates the gateway client: fetch wrapped in cockatiel's timeout, circuit breaker and retry policies. */
 export function createGatewayClient(options: GatewayClientOptions): GatewayClient {
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 800;
   const halfOpenAfterMs = options.halfOpenAfterMs ?? 5000;
-  const observer = options.observer ?? {};
+  const perCall = new AsyncLocalStorage<GatewayPolicyObserver>();
+  const emit = dispatcher(options.observer ?? {}, perCall);
   const url = new URL('/v1/charges', options.baseUrl).toString();
 
   // The timeout policy throws its own TaskCancelledError; it counts as a retryable failure like ours.
@@ -124,33 +140,31 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   breaker.onStateChange((state) => {
     if (state === CircuitState.Open) openedAt = Date.now();
     const reason = state === CircuitState.Open ? breaker.lastFailure : undefined;
-    safely(() =>
-      observer.onBreakerStateChange?.({
-        state: STATE_NAMES[state],
-        reason: reason && 'error' in reason ? reason.error : undefined,
-      }),
-    );
+    emit('onBreakerStateChange', {
+      state: STATE_NAMES[state],
+      reason: reason && 'error' in reason ? reason.error : undefined,
+    });
   });
   retryPolicy.onRetry((event) => {
     const error = 'error' in event ? event.error : undefined;
-    safely(() => observer.onRetry?.({ attempt: event.attempt, delayMs: event.delay, error }));
+    emit('onRetry', { attempt: event.attempt, delayMs: event.delay, error });
   });
   retryPolicy.onGiveUp((event) => {
-    if ('error' in event) safely(() => observer.onGiveUp?.({ error: event.error }));
+    if ('error' in event) emit('onGiveUp', { error: event.error });
   });
-  timeoutPolicy.onTimeout(() => safely(() => observer.onTimeout?.({ timeoutMs: attemptTimeoutMs })));
+  timeoutPolicy.onTimeout(() => emit('onTimeout', { timeoutMs: attemptTimeoutMs }));
 
   const retryAfterSeconds = () => Math.max(1, Math.ceil((openedAt + halfOpenAfterMs - Date.now()) / 1000));
 
   const attempt = async (input: GatewayChargeInput, signal: AbortSignal, n: number) => {
-    safely(() => observer.onAttempt?.(n));
+    emit('onAttempt', n);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       authorization: `Bearer ${options.apiKey}`,
       'idempotency-key': input.idempotencyKey,
     };
-    const correlationId = getContext()?.correlationId;
-    if (correlationId) headers['x-correlation-id'] = correlationId;
+    // x-correlation-id and traceparent are added by the tracing propagators (a second copy would be joined into an
+    // invalid "a, a" value on the other side).
     const body: Record<string, unknown> = {
       amountMinor: input.amountMinor,
       currency: input.currency,
@@ -187,20 +201,24 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     throw new GatewayHttpError(response.status, typeof error.code === 'string' ? error.code : undefined);
   };
 
-  return {
-    async charge(input) {
-      let n = 0;
-      try {
-        return await policy.execute(({ signal }) => attempt(input, signal, ++n));
-      } catch (error) {
-        if (error instanceof BrokenCircuitError) {
-          const seconds = retryAfterSeconds();
-          safely(() => observer.onRejected?.({ retryAfterSeconds: seconds }));
-          throw new GatewayCircuitOpenError(seconds, { cause: error });
-        }
-        if (error instanceof TaskCancelledError) throw new GatewayTimeoutError(attemptTimeoutMs, { cause: error });
-        throw error;
+  const chargeOnce = async (input: GatewayChargeInput): Promise<GatewayChargeResult> => {
+    let n = 0;
+    try {
+      return await policy.execute(({ signal }) => attempt(input, signal, ++n));
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        const seconds = retryAfterSeconds();
+        emit('onRejected', { retryAfterSeconds: seconds });
+        throw new GatewayCircuitOpenError(seconds, { cause: error });
       }
+      if (error instanceof TaskCancelledError) throw new GatewayTimeoutError(attemptTimeoutMs, { cause: error });
+      throw error;
+    }
+  };
+
+  return {
+    charge(input, observer) {
+      return perCall.run(observer ?? {}, () => chargeOnce(input));
     },
     circuit() {
       const state = STATE_NAMES[breaker.state];

@@ -5,7 +5,12 @@ import type { Database } from '../db/database.js';
 import type { GatewayClient } from '../gateway-client/gateway-client.js';
 import { maskCardNumber } from '../payments/card.js';
 import { parseChargeRequest } from '../payments/charge-request.js';
-import { type ChargeObserver, createChargeService, paymentView } from '../payments/charge-service.js';
+import {
+  type ChargeObserver,
+  createChargeService,
+  type GatewayCallWrapper,
+  paymentView,
+} from '../payments/charge-service.js';
 import { createPaymentStore } from '../payments/payment-store.js';
 import { problemFor, validationProblem } from '../payments/problems.js';
 import { featuresFor } from '../payments/release-features.js';
@@ -36,6 +41,10 @@ export interface PaymentApiOptions {
   /** Serves `GET /metrics` (Prometheus exposition). */
   metrics?: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown;
   observer?: ChargeObserver;
+  /** Wraps each gateway call (tracing). */
+  wrapGatewayCall?: GatewayCallWrapper;
+  /** One call per payment attempt (not for replays, invalid input or key conflicts): the business metric. */
+  onPayment?: (event: { outcome: 'success' | 'declined' | 'error'; currency: string }) => void;
 }
 
 const apiFaultsSchema = z
@@ -55,7 +64,15 @@ export async function createPaymentApi(options: PaymentApiOptions): Promise<Fast
     features: featuresFor(options.version),
     ...(options.inFlightWaitMs !== undefined ? { inFlightWaitMs: options.inFlightWaitMs } : {}),
     ...(options.observer ? { observer: options.observer } : {}),
+    ...(options.wrapGatewayCall ? { wrapGatewayCall: options.wrapGatewayCall } : {}),
   });
+  const countPayment = (outcome: 'success' | 'declined' | 'error', currency: string) => {
+    try {
+      options.onPayment?.({ outcome, currency });
+    } catch {
+      // Metrics never change a reply.
+    }
+  };
 
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: true });
   await options.register?.(app);
@@ -112,7 +129,14 @@ export async function createPaymentApi(options: PaymentApiOptions): Promise<Fast
       },
       'Charging',
     );
-    const result = await charges.charge(charge);
+    let result: Awaited<ReturnType<typeof charges.charge>>;
+    try {
+      result = await charges.charge(charge);
+    } catch (error) {
+      if (problemFor(error).status >= 500) countPayment('error', charge.currency);
+      throw error;
+    }
+    if (!result.replayed) countPayment(result.status === 201 ? 'success' : 'declined', charge.currency);
     if (result.status === 402 && !result.replayed) {
       log.warn(
         {

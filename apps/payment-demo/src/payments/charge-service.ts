@@ -1,5 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { GatewayClient } from '../gateway-client/gateway-client.js';
+import type {
+  GatewayChargeInput,
+  GatewayChargeResult,
+  GatewayClient,
+  GatewayPolicyObserver,
+} from '../gateway-client/gateway-client.js';
 import { type ChargeRequest, toMajorUnits } from './charge-request.js';
 import type { PaymentRow, PaymentStore, StoredReply } from './payment-store.js';
 import { ClientProblemError, problemFor } from './problems.js';
@@ -32,7 +37,15 @@ export interface ChargeServiceOptions {
   /** How long a duplicate waits for the request in flight before answering 409. @defaultValue 6000 */
   inFlightWaitMs?: number;
   observer?: ChargeObserver;
+  /** Wraps each gateway call (a span around it, its policy events on that span). */
+  wrapGatewayCall?: GatewayCallWrapper;
 }
+
+/** Runs `call`, typically inside a span, passing an observer for the call's policy events. */
+export type GatewayCallWrapper = (
+  input: GatewayChargeInput,
+  call: (observer?: GatewayPolicyObserver) => Promise<GatewayChargeResult>,
+) => Promise<GatewayChargeResult>;
 
 /** The public shape of a payment (never a card number: brand and last four digits at most). */
 export function paymentView(row: PaymentRow): Record<string, unknown> {
@@ -108,14 +121,16 @@ export function createChargeService(options: ChargeServiceOptions): ChargeServic
 
   const execute = async (payment: PaymentRow, request: ChargeRequest): Promise<ChargeReply> => {
     const fee = features.processingFees ? processingFeeMinor(request) : undefined;
-    const result = await gateway.charge({
+    const input: GatewayChargeInput = {
       idempotencyKey: request.idempotencyKey,
       amountMinor: request.amountMinor,
       currency: request.currency,
       customerId: request.customerId,
       paymentMethodId: request.paymentMethodId,
       ...(request.cardNumber ? { cardNumber: request.cardNumber } : {}),
-    });
+    };
+    const call = (observer?: GatewayPolicyObserver) => gateway.charge(input, observer);
+    const result = await (options.wrapGatewayCall ? options.wrapGatewayCall(input, call) : call());
     const completedAt = new Date();
     if (result.kind === 'charged') {
       const row: PaymentRow = {

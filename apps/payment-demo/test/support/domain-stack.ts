@@ -34,6 +34,11 @@ export async function postgresAvailable(): Promise<boolean> {
   }
 }
 
+/** Drops a test schema from the test PostgreSQL. */
+export function dropSchema(schema: string): Promise<void> {
+  return dropPostgresSchema(POSTGRES_URL, schema);
+}
+
 export type DbMode = 'pglite' | 'postgres';
 
 export interface DomainStack {
