@@ -19,6 +19,7 @@ export interface PrometheusEndpoint {
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
+// A dependency, but loaded only when the Prometheus endpoint is on: a push-only service never pays for it.
 function loadPrometheusModule(): PrometheusModule {
   const require = createRequire(import.meta.url);
   try {
@@ -28,7 +29,8 @@ function loadPrometheusModule(): PrometheusModule {
       {
         field: 'options.prometheus',
         value: true,
-        expected: 'the optional peer dependency @opentelemetry/exporter-prometheus@0.223.0 to be installed',
+        expected:
+          '@opentelemetry/exporter-prometheus@0.223.0 (a dependency of @otelkit/metrics) to be installed and loadable',
       },
     ]);
   }
