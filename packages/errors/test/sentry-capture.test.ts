@@ -173,6 +173,18 @@ describe('Sentry mode: real @sentry/node 11 to a real envelope endpoint', () => 
     expect(crumbs[0]?.data.context).toEqual({ password: '[REDACTED]', step: 3 });
   });
 
+  it('takes the breadcrumbs at the failure: later records are not in them, even when the event is processed later', async () => {
+    const record = (message: string) =>
+      publishRecord({ timestamp: new Date().toISOString(), level: 'INFO', message, service: 'svc' });
+    record('before the failure');
+    captureError(new Error('crumbs snapshot'));
+    record('after the failure');
+    const event = await oneEvent();
+    const messages = (event.breadcrumbs as Record<string, Parsed>[]).map((c) => c.message);
+    expect(messages).toContain('before the failure');
+    expect(messages).not.toContain('after the failure');
+  });
+
   it("runs the user's beforeSend after otelkit's scrubbing, and lets it drop events", async () => {
     captureError(new Error('seen by the user hook, token=abc'), {
       request: { method: 'GET', path: '/x', headers: { authorization: 'Basic dXNlcjpwYXNz' } },

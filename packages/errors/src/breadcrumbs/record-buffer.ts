@@ -51,11 +51,8 @@ export function startRecordBuffer(capacity: number): RecordBuffer {
       }
       return out;
     },
-    stop() {
-      unsubscribe();
-      ring.fill(undefined);
-      size = 0;
-    },
+    // Stops recording; what was recorded stays readable for events still being processed.
+    stop: unsubscribe,
   };
 }
 

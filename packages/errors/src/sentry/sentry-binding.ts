@@ -22,7 +22,7 @@ type Integration = SentryIntegrationLike & {
 };
 interface EventHint {
   originalException?: unknown;
-  data?: { otelkit?: CaptureFacts; [key: string]: unknown };
+  data?: { otelkit?: CaptureFacts; otelkitBreadcrumbs?: Breadcrumb[]; [key: string]: unknown };
 }
 interface SentryModule {
   SDK_VERSION: string;
@@ -150,7 +150,10 @@ export function startSentry(config: ErrorsConfig & { dsn: string }): SentryBindi
   return {
     capture(facts) {
       try {
-        return Sentry.captureException(facts.error, hintOf(facts, config));
+        // The records logged up to the failure, taken now: Sentry processes the event later, when more may have come.
+        const hint = hintOf(facts, config);
+        if (records) (hint.data as Record<string, unknown>).otelkitBreadcrumbs = records.breadcrumbs();
+        return Sentry.captureException(facts.error, hint);
       } catch (error) {
         warnOnce('errors.sentry-capture-failed', 'Sentry rejected a capture', { error: String(error) });
         return undefined;
@@ -236,7 +239,7 @@ function otelkitIntegration(config: ErrorsConfig, records: RecordBuffer | undefi
         if (!facts) fillFromCoreContext(event, hint?.originalException, config);
         else if (facts.request && event.request === undefined) event.request = sentryRequest(facts.request);
         if (records) {
-          const own = records.breadcrumbs();
+          const own = hint?.data?.otelkitBreadcrumbs ?? records.breadcrumbs();
           if (own.length > 0) event.breadcrumbs = mergeBreadcrumbs(event.breadcrumbs, own, config.maxBreadcrumbs);
         }
       } catch (error) {
