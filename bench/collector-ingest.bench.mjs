@@ -32,7 +32,8 @@ async function receiver(kind) {
     const baseline = process.memoryUsage().heapUsed;
     const collector = await startCollector({ grpcPort: 0, httpPort: 0, uiPort: 0, limits: { maxSpans: 100_000 } });
     process.on('message', async (msg) => {
-      if (msg === 'memory') {
+      if (msg === 'cpu') send(process.cpuUsage());
+      else if (msg === 'memory') {
         global.gc?.();
         global.gc?.();
         const stats = collector.query.stats();
@@ -72,7 +73,8 @@ async function receiver(kind) {
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
   process.on('message', (msg) => {
-    if (msg === 'stop') server.tryShutdown(() => process.exit(0));
+    if (msg === 'cpu') send(process.cpuUsage());
+    else if (msg === 'stop') server.tryShutdown(() => process.exit(0));
   });
   send({ port });
 }
@@ -168,10 +170,21 @@ async function main() {
   for (const k of Object.keys(exporters)) await exportAll(exporters[k], warm.slice(0, Math.ceil(warm.length / 2)));
 
   const rates = { discard: [], collector: [] };
+  // Receiver CPU time (user + system) per span: unlike the rates, it hardly depends on what else the machine runs.
+  const cpuMicros = { discard: 0, collector: 0 };
+  const spans = { discard: 0, collector: 0 };
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order so that neither receiver always runs on a warmer machine.
     const order = round % 2 === 0 ? ['discard', 'collector'] : ['collector', 'discard'];
-    for (const k of order) rates[k].push(await exportAll(exporters[k], take(Math.ceil(perRun))));
+    for (const k of order) {
+      const batches = take(Math.ceil(perRun));
+      const before = await receivers[k].ask('cpu');
+      rates[k].push(await exportAll(exporters[k], batches));
+      await new Promise((resolve) => setTimeout(resolve, 50)); // let deferred ingest finish
+      const after = await receivers[k].ask('cpu');
+      cpuMicros[k] += after.user - before.user + after.system - before.system;
+      spans[k] += batches.reduce((n, b) => n + b.length, 0);
+    }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const memory = await receivers.collector.ask('memory');
@@ -195,6 +208,10 @@ async function main() {
   );
   console.log(
     `  collector heap per 100k stored spans: ${(perHundredK / 1024 / 1024).toFixed(1)} MiB (${memory.stored.toLocaleString('en-US')} stored of ${memory.received.toLocaleString('en-US')} received; heap after GC minus heap before start)`,
+  );
+  const cpuPerK = (k) => cpuMicros[k] / spans[k];
+  console.log(
+    `  receiver CPU per 1000 spans: discarding ${cpuPerK('discard').toFixed(2)} ms, collector ${cpuPerK('collector').toFixed(2)} ms (so one free core ingests ≈ ${Math.round(1e6 / cpuPerK('collector')).toLocaleString('en-US')} spans/s)`,
   );
   console.log(
     `  raw rates: discard ${rates.discard.map(Math.round).join(', ')}; collector ${rates.collector.map(Math.round).join(', ')}`,

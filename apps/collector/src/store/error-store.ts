@@ -1,4 +1,5 @@
 import { BoundedQueue } from './bounded-queue.js';
+import { KeyQueue } from './key-queue.js';
 import type { ErrorEvent, ErrorGroup, ErrorSource } from './types.js';
 
 const MAX_SET = 1000;
@@ -41,7 +42,8 @@ export interface ErrorAddResult {
 export class ErrorStore {
   readonly events: BoundedQueue<ErrorEvent>;
   readonly #groups = new Map<string, GroupState>();
-  readonly #seen = new Map<string, true>();
+  readonly #seen = new Set<string>();
+  readonly #seenOrder = new KeyQueue<string>();
 
   constructor(
     maxEvents: number,
@@ -57,8 +59,9 @@ export class ErrorStore {
       const key = `${event.fingerprint}|${event.traceId}|${event.spanId ?? ''}`;
       if (this.#seen.has(key)) result.counted = false;
       else {
-        this.#seen.set(key, true);
-        if (this.#seen.size > MAX_DEDUPE_KEYS) this.#seen.delete(this.#seen.keys().next().value as string);
+        this.#seen.add(key);
+        this.#seenOrder.push(key);
+        if (this.#seen.size > MAX_DEDUPE_KEYS) this.#seen.delete(this.#seenOrder.shift() as string);
       }
     }
     let group = this.#groups.get(event.fingerprint);

@@ -1,4 +1,5 @@
 import { nanosToMs } from '../otlp/values.js';
+import { KeyQueue } from './key-queue.js';
 import type { Span, StatusName } from './types.js';
 
 /** One row of `GET /api/traces`. */
@@ -49,6 +50,8 @@ export interface SpanAddResult {
  */
 export class TraceStore {
   readonly #traces = new Map<string, TraceEntry>();
+  /** Trace ids in arrival order, for eviction. */
+  readonly #order = new KeyQueue<string>();
   #spanCount = 0;
 
   constructor(
@@ -72,6 +75,7 @@ export class TraceStore {
       if (!entry) {
         entry = { traceId: span.traceId, spans: [], index: undefined, summary: undefined };
         this.#traces.set(span.traceId, entry);
+        this.#order.push(span.traceId);
       }
       if (hasSpan(entry, span.spanId)) {
         result.duplicates++;
@@ -89,7 +93,8 @@ export class TraceStore {
       result.added.push(span);
     }
     while (this.#spanCount > this.maxSpans) {
-      const oldest = this.#traces.values().next().value as TraceEntry;
+      const oldest = this.#traces.get(this.#order.shift() as string);
+      if (!oldest) continue;
       this.#traces.delete(oldest.traceId);
       this.#spanCount -= oldest.spans.length;
       result.evictedSpans += oldest.spans.length;
