@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Collector, startCollector } from '@otelkit/collector';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Parsed } from './support/parsed.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -35,14 +35,54 @@ async function api(collector: Collector, path: string): Promise<Parsed> {
 describe('with @otelkit/tracing and @otelkit/logging, against the local collector', () => {
   let collector: Collector;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     for (const pkg of ['errors', 'tracing', 'logging']) {
       if (!existsSync(`${root}../${pkg}/dist/index.js`)) throw new Error(`build @otelkit/${pkg} first`);
     }
+  });
+  // A collector per test, so that each test sees only its own telemetry.
+  beforeEach(async () => {
     collector = await startCollector({ grpcPort: 0, httpPort: 0, uiPort: 0 });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await collector?.stop();
+  });
+
+  /** The spans of one trace, reduced to what must not change when Sentry is switched on. */
+  async function shapeOf(traceId: string): Promise<string[]> {
+    const trace = await api(collector, `/api/traces/${traceId}`);
+    return (trace.spans as Parsed[])
+      .map((s) => `${s.kind} ${s.name} ${s.status} events=${(s.events as Parsed[]).map((e) => e.name).join(',')}`)
+      .sort();
+  }
+
+  function errorRecord(stdout: string): Parsed {
+    return stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .find((l) => l.level === 'ERROR' && l.error?.type === 'PaymentProcessingException');
+  }
+
+  it('with @otelkit/tracing, switching Sentry on changes no span of the request', async () => {
+    const env = { OTEL_SERVICE_NAME: 'payment-service', OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpGrpcUrl };
+    const local = await run('traced-fastify.mjs', { ...env, SENTRY_DSN: '', CORRELATION_ID: 'req-local' });
+    const sentry = await run('traced-fastify.mjs', {
+      ...env,
+      SENTRY_DSN: collector.sentryDsn,
+      CORRELATION_ID: 'req-sentry',
+    });
+    expect(local.code, local.stderr).toBe(0);
+    expect(sentry.code, sentry.stderr).toBe(0);
+    const localRecord = errorRecord(local.stdout);
+    const sentryRecord = errorRecord(sentry.stdout);
+    expect(localRecord.context?.['sentry.event_id']).toBeUndefined();
+    expect(sentryRecord.context['sentry.event_id']).toMatch(/^[0-9a-f]{32}$/);
+    const withoutSentry = await shapeOf(localRecord.trace_id);
+    expect(withoutSentry.length).toBeGreaterThanOrEqual(2);
+    expect(await shapeOf(sentryRecord.trace_id)).toEqual(withoutSentry);
+    // Same failure, same identity, whichever mode reported it.
+    expect(sentryRecord.error.fingerprint).toBe(localRecord.error.fingerprint);
   });
 
   it('an error thrown in a traced Fastify request has one fingerprint in Sentry, on the span and on the ERROR line', async () => {
@@ -66,11 +106,7 @@ describe('with @otelkit/tracing and @otelkit/logging, against the local collecto
     });
 
     // The ERROR record @otelkit/errors wrote on stdout.
-    const lines = result.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l));
-    const record = lines.find((l) => l.level === 'ERROR' && l.error?.type === 'PaymentProcessingException');
+    const record = errorRecord(result.stdout);
     expect(record).toMatchObject({
       service: 'payment-service',
       version: 'v2.3.1',
