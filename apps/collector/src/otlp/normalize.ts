@@ -4,9 +4,9 @@ import type {
   AttributeValue,
   LogRecord,
   MetricPoint,
-  Span,
   SpanKindName,
   StatusName,
+  StoredSpan,
 } from '../store/types.js';
 import {
   anyValue,
@@ -15,6 +15,7 @@ import {
   attrString,
   BadDataError,
   idField,
+  intern,
   intField,
   isoFromMs,
   isRecord,
@@ -53,8 +54,8 @@ function scopeOf(scoped: Record<string, unknown>): { name: string; version: stri
 }
 
 /** Normalizes an ExportTraceServiceRequest (decoded protobuf or OTLP/JSON) to spans. */
-export function normalizeTraces(body: unknown): Normalized<Span> {
-  const items: Span[] = [];
+export function normalizeTraces(body: unknown): Normalized<StoredSpan> {
+  const items: StoredSpan[] = [];
   let rejected = 0;
   for (const rs of root(body, 'resourceSpans')) {
     if (!isRecord(rs)) throw new BadDataError('resourceSpans[] must be objects');
@@ -84,11 +85,9 @@ export function normalizeTraces(body: unknown): Normalized<Span> {
           traceId,
           spanId,
           parentSpanId: idField(s, 'parentSpanId', 8) || null,
-          name: stringField(s, 'name'),
+          name: intern(stringField(s, 'name')),
           service,
           kind: KINDS[intField(s, 'kind')] ?? 'unspecified',
-          startTime: isoFromMs(startMs),
-          endTime: isoFromMs(endMs),
           startTimeUnixNano: startNs,
           endTimeUnixNano: endNs,
           durationMs: endMs - startMs,

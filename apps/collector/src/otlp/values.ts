@@ -103,7 +103,7 @@ const MAX_DEPTH = 8;
 /** Converts an OTLP AnyValue to plain JSON. 64-bit integers outside the safe range stay decimal strings. */
 export function anyValue(value: unknown, depth = 0): AttributeValue {
   if (!isRecord(value) || depth > MAX_DEPTH) return null;
-  if (value.stringValue != null) return typeof value.stringValue === 'string' ? value.stringValue : null;
+  if (value.stringValue != null) return typeof value.stringValue === 'string' ? intern(value.stringValue) : null;
   if (value.boolValue != null) return value.boolValue === true;
   if (value.intValue != null) {
     const raw = value.intValue;
@@ -172,3 +172,19 @@ export function isoFromMs(ms: number): string {
 
 let cachedSecond = Number.NaN;
 let cachedPrefix = '';
+
+const interned = new Map<string, string>();
+
+/**
+ * Returns one shared copy of a short string. Decoding allocates every attribute value afresh, yet most are few and
+ * repeated (methods, routes, hosts); sharing them shrinks what the store retains and what the GC has to mark.
+ * Bounded: the table is cleared when it fills.
+ */
+export function intern(text: string): string {
+  if (text.length > 64) return text;
+  const shared = interned.get(text);
+  if (shared !== undefined) return shared;
+  if (interned.size >= 10_000) interned.clear();
+  interned.set(text, text);
+  return text;
+}

@@ -1,7 +1,8 @@
 import type { Level } from '../internal/attribute-names.js';
+import { isoFromMs, nanosToMs } from '../otlp/values.js';
 import type { CollectorStats, ServiceInfo, Store } from '../store/store.js';
 import type { TraceSummary } from '../store/trace-store.js';
-import type { ErrorEvent, ErrorGroup, LogRecord, Span, StatusName } from '../store/types.js';
+import type { ErrorEvent, ErrorGroup, LogRecord, Span, StatusName, StoredSpan } from '../store/types.js';
 import { isFailedRequest, queryRed, type RedQuery, type RedResult, serverSpans } from './red.js';
 
 /** Filters of `listTraces` / `GET /api/traces`. */
@@ -98,7 +99,16 @@ function clampLimit(limit: number | undefined, fallback: number, max: number): n
   return Math.max(1, Math.min(max, Math.floor(limit)));
 }
 
-function buildTree(spans: Span[]): SpanNode[] {
+/** The API shape of a stored span: adds the ISO start and end times. */
+function toApiSpan(span: StoredSpan): Span {
+  return {
+    ...span,
+    startTime: isoFromMs(nanosToMs(span.startTimeUnixNano)),
+    endTime: isoFromMs(nanosToMs(span.endTimeUnixNano)),
+  };
+}
+
+function buildTree(spans: StoredSpan[]): SpanNode[] {
   const nodes = new Map<string, SpanNode>();
   for (const s of spans) nodes.set(s.spanId, { spanId: s.spanId, children: [] });
   const roots: SpanNode[] = [];
@@ -143,7 +153,13 @@ export function createQuery(store: Store): CollectorQuery {
       for (const e of store.errors.events.newestFirst()) if (e.traceId === id) fingerprints.add(e.fingerprint);
       let logCount = 0;
       for (const l of store.logs.oldestFirst()) if (l.record.trace_id === id) logCount++;
-      return { ...summary, spans, tree: buildTree(spans), errorFingerprints: [...fingerprints], logCount };
+      return {
+        ...summary,
+        spans: spans.map(toApiSpan),
+        tree: buildTree(spans),
+        errorFingerprints: [...fingerprints],
+        logCount,
+      };
     },
 
     searchLogs(query = {}) {

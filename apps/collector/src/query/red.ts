@@ -1,7 +1,7 @@
 import { ATTRIBUTE_NAMES } from '../internal/attribute-names.js';
-import { attrNumber, attrString } from '../otlp/values.js';
+import { attrNumber, attrString, nanosToMs } from '../otlp/values.js';
 import type { Store } from '../store/store.js';
-import type { MetricPoint, Span } from '../store/types.js';
+import type { MetricPoint, StoredSpan } from '../store/types.js';
 
 /** Rate, errors and duration of one service + route. */
 export interface RedRow {
@@ -52,13 +52,13 @@ export function percentile(sorted: number[], p: number): number | null {
 }
 
 /** A SERVER span counts as failed when its status is error or its HTTP status is 5xx. */
-export function isFailedRequest(span: Span): boolean {
+export function isFailedRequest(span: StoredSpan): boolean {
   if (span.status === 'error') return true;
   const code = attrNumber(span.attributes, ATTRIBUTE_NAMES['request.status_code']);
   return code !== undefined && code >= 500;
 }
 
-export function routeOf(span: Span): string {
+export function routeOf(span: StoredSpan): string {
   const route = attrString(span.attributes, ATTRIBUTE_NAMES['request.route']);
   const method = attrString(span.attributes, ATTRIBUTE_NAMES['request.method']);
   if (route) return method ? `${method} ${route}` : route;
@@ -78,17 +78,17 @@ function round(n: number | null): number | null {
   return n === null ? null : Math.round(n * 1000) / 1000;
 }
 
-function spanStartMs(span: Span): number {
-  return Date.parse(span.startTime);
+function spanStartMs(span: StoredSpan): number {
+  return nanosToMs(span.startTimeUnixNano);
 }
 
 /** RED rows and per-service series from the SERVER spans in the store. */
-function redFromSpans(spans: Span[], query: RedQuery): RedResult {
+function redFromSpans(spans: StoredSpan[], query: RedQuery): RedResult {
   const groups = new Map<
     string,
     { service: string; route: string; durations: number[]; errors: number; start: number; end: number }
   >();
-  const perService = new Map<string, Span[]>();
+  const perService = new Map<string, StoredSpan[]>();
   for (const span of spans) {
     const route = routeOf(span);
     if (query.route && route !== query.route && !route.endsWith(` ${query.route}`)) continue;
@@ -274,8 +274,8 @@ function redFromMetrics(points: Iterable<MetricPoint>, query: RedQuery): RedRow[
 }
 
 /** SERVER spans of the store, optionally for one service. */
-export function serverSpans(store: Store, service?: string): Span[] {
-  const out: Span[] = [];
+export function serverSpans(store: Store, service?: string): StoredSpan[] {
+  const out: StoredSpan[] = [];
   for (const span of store.traces.allSpans()) {
     if (span.kind !== 'server') continue;
     if (service && span.service !== service) continue;

@@ -1,9 +1,9 @@
 import { ATTRIBUTE_NAMES } from '../internal/attribute-names.js';
-import { attrString } from '../otlp/values.js';
+import { attrString, nanosToMs } from '../otlp/values.js';
 import type { CollectorQuery } from '../query/query.js';
 import { bucketFor, isFailedRequest } from '../query/red.js';
 import type { Store } from '../store/store.js';
-import type { ErrorGroup, LogRecord, Span } from '../store/types.js';
+import type { ErrorGroup, LogRecord, StoredSpan } from '../store/types.js';
 
 /** One error group in the report, with classification and trend. */
 export interface ReportError {
@@ -102,7 +102,7 @@ export interface ReportOptions {
   now?: number;
 }
 
-function spanMessage(span: Span): string | null {
+function spanMessage(span: StoredSpan): string | null {
   for (const e of span.events) {
     if (e.name === 'exception') {
       const type = attrString(e.attributes, ATTRIBUTE_NAMES['error.type']);
@@ -113,15 +113,15 @@ function spanMessage(span: Span): string | null {
   return span.statusMessage || null;
 }
 
-function failed(span: Span): boolean {
+function failed(span: StoredSpan): boolean {
   return span.status === 'error' || span.events.some((e) => e.name === 'exception') || isFailedRequest(span);
 }
 
 /** Reconstructs the timeline and tells origin from cascade: the origin is the failed span without a failed
  * descendant that ended first; its failed ancestors are the cascade. */
-export function analyzeTrace(spans: Span[], chosenBecause: string): ReportTrace {
+export function analyzeTrace(spans: StoredSpan[], chosenBecause: string): ReportTrace {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
-  const children = new Map<string, Span[]>();
+  const children = new Map<string, StoredSpan[]>();
   for (const s of spans) {
     if (s.parentSpanId && byId.has(s.parentSpanId)) {
       const list = children.get(s.parentSpanId) ?? [];
@@ -129,7 +129,7 @@ export function analyzeTrace(spans: Span[], chosenBecause: string): ReportTrace 
       children.set(s.parentSpanId, list);
     }
   }
-  const failedBelow = (s: Span, seen = new Set<string>()): boolean => {
+  const failedBelow = (s: StoredSpan, seen = new Set<string>()): boolean => {
     for (const c of children.get(s.spanId) ?? []) {
       if (seen.has(c.spanId)) continue;
       seen.add(c.spanId);
@@ -137,10 +137,10 @@ export function analyzeTrace(spans: Span[], chosenBecause: string): ReportTrace 
     }
     return false;
   };
-  const endMs = (s: Span) => Date.parse(s.startTime) + s.durationMs;
+  const endMs = (s: StoredSpan) => nanosToMs(s.startTimeUnixNano) + s.durationMs;
   const leaves = spans.filter((s) => failed(s) && !failedBelow(s)).sort((a, b) => endMs(a) - endMs(b));
   const origin = leaves[0];
-  const cascade: Span[] = [];
+  const cascade: StoredSpan[] = [];
   if (origin) {
     let cur = origin.parentSpanId ? byId.get(origin.parentSpanId) : undefined;
     const guard = new Set<string>();
@@ -151,7 +151,7 @@ export function analyzeTrace(spans: Span[], chosenBecause: string): ReportTrace 
     }
   }
   const cascadeIds = new Set(cascade.map((s) => s.spanId));
-  const depthOf = (s: Span): number => {
+  const depthOf = (s: StoredSpan): number => {
     let d = 0;
     let cur = s;
     while (cur.parentSpanId && byId.has(cur.parentSpanId) && d < 100) {
@@ -160,7 +160,7 @@ export function analyzeTrace(spans: Span[], chosenBecause: string): ReportTrace 
     }
     return d;
   };
-  const start = Math.min(...spans.map((s) => Date.parse(s.startTime)));
+  const start = Math.min(...spans.map((s) => nanosToMs(s.startTimeUnixNano)));
   const root = spans.find((s) => !s.parentSpanId || !byId.has(s.parentSpanId)) ?? spans[0]!;
   const timeline: TimelineEntry[] = spans.map((s) => ({
     spanId: s.spanId,
@@ -169,7 +169,7 @@ export function analyzeTrace(spans: Span[], chosenBecause: string): ReportTrace 
     service: s.service,
     name: s.name,
     kind: s.kind,
-    offsetMs: Date.parse(s.startTime) - start,
+    offsetMs: nanosToMs(s.startTimeUnixNano) - start,
     durationMs: s.durationMs,
     status: s.status,
     role: s === origin ? 'origin' : cascadeIds.has(s.spanId) ? 'cascade' : failed(s) ? 'error' : 'ok',
@@ -293,7 +293,7 @@ export function buildReport(store: Store, query: CollectorQuery, options: Report
 
   // Impact: a request is a trace's entry SERVER span (no parent in the trace), so one failing user request that
   // crosses three services counts once.
-  const server: Span[] = [];
+  const server: StoredSpan[] = [];
   for (const summary of store.traces.summaries()) {
     const spans = store.traces.spans(summary.traceId) ?? [];
     const ids = new Set(spans.map((s) => s.spanId));
@@ -302,7 +302,7 @@ export function buildReport(store: Store, query: CollectorQuery, options: Report
     }
   }
   const failedRequests = server.filter(isFailedRequest);
-  const times = server.map((s) => Date.parse(s.startTime));
+  const times = server.map((s) => nanosToMs(s.startTimeUnixNano));
   const errorRatioOverTime: IncidentReport['summary']['errorRatioOverTime'] = [];
   if (times.length > 0) {
     const min = Math.min(...times);
@@ -310,7 +310,7 @@ export function buildReport(store: Store, query: CollectorQuery, options: Report
     const bucket = bucketFor(max - min);
     const counts = new Map<number, [number, number]>();
     for (const s of server) {
-      const b = Math.floor(Date.parse(s.startTime) / bucket) * bucket;
+      const b = Math.floor(nanosToMs(s.startTimeUnixNano) / bucket) * bucket;
       const c = counts.get(b) ?? [0, 0];
       c[0]++;
       if (isFailedRequest(s)) c[1]++;

@@ -7,9 +7,9 @@ import type {
   AttributeValue,
   Breadcrumb,
   ErrorEvent,
-  Span,
   SpanKindName,
   StatusName,
+  StoredSpan,
 } from '../store/types.js';
 
 const HEX32 = /^[0-9a-f]{32}$/i;
@@ -247,7 +247,7 @@ function sentrySpan(
   tags: Record<string, string>,
   root: boolean,
   name: string,
-): Span | undefined {
+): StoredSpan | undefined {
   const traceId = (str(s.trace_id) ?? fallbackTraceId).toLowerCase();
   const spanId = (str(s.span_id) ?? '').toLowerCase();
   if (!HEX32.test(traceId) || !HEX16.test(spanId)) return undefined;
@@ -268,8 +268,6 @@ function sentrySpan(
     name: name || op || 'span',
     service: identity.service,
     kind: kindOf(op, root),
-    startTime: isoFromMs(start),
-    endTime: isoFromMs(end),
     startTimeUnixNano: nanos(start),
     endTimeUnixNano: nanos(end),
     durationMs: end - start,
@@ -285,12 +283,12 @@ function sentrySpan(
 }
 
 /** Converts a Sentry transaction event to spans (its root span from `contexts.trace`, plus its child spans). */
-export function spansFromSentryTransaction(event: Obj): { spans: Span[]; rejected: number } {
+export function spansFromSentryTransaction(event: Obj): { spans: StoredSpan[]; rejected: number } {
   const tags = tagsOf(event.tags);
   const identity = identityOf(event, tags);
   const trace = obj(obj(event.contexts).trace);
   const traceId = str(trace.trace_id) ?? '';
-  const spans: Span[] = [];
+  const spans: StoredSpan[] = [];
   let rejected = 0;
   const root = sentrySpan(
     { ...trace, start_timestamp: event.start_timestamp, timestamp: event.timestamp },
@@ -326,9 +324,9 @@ function typedAttributes(value: unknown): Attributes {
  * Converts a Sentry `span` envelope item to spans: span streaming v2 (`{ version: 2, items: [...] }`, typed
  * attributes, `end_timestamp`) or a single standalone span (`data`, `timestamp`).
  */
-export function spansFromSentrySpanItem(payload: Obj): { spans: Span[]; rejected: number } {
+export function spansFromSentrySpanItem(payload: Obj): { spans: StoredSpan[]; rejected: number } {
   const list = Array.isArray(payload.items) ? payload.items.slice(0, 5000) : [payload];
-  const spans: Span[] = [];
+  const spans: StoredSpan[] = [];
   let rejected = 0;
   for (const raw of list) {
     if (!isRecord(raw)) {

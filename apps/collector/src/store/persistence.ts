@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isRecord } from '../otlp/values.js';
 import type { PersistedKind, PersistSink, Store } from './store.js';
-import type { ErrorEvent, LogRecord, MetricPoint, Span } from './types.js';
+import type { ErrorEvent, LogRecord, MetricPoint, StoredSpan } from './types.js';
 
 /** The data-directory writer; `close` flushes and closes the open segments. */
 export interface Persistence extends PersistSink {
@@ -34,7 +34,6 @@ const VALID: Record<PersistedKind, (r: Record<string, unknown>) => boolean> = {
     isStr(r.spanId) &&
     isStr(r.name) &&
     isStr(r.service) &&
-    isStr(r.startTime) &&
     isStr(r.startTimeUnixNano) &&
     typeof r.durationMs === 'number' &&
     isRecord(r.attributes) &&
@@ -103,7 +102,7 @@ export async function openDataDir(dataDir: string, store: Store): Promise<Persis
           continue;
         }
         counters.loaded++;
-        if (kind === 'spans') store.ingestSpans([record as unknown as Span]);
+        if (kind === 'spans') store.ingestSpans([record as unknown as StoredSpan]);
         else if (kind === 'logs') store.ingestLogs([record as unknown as LogRecord]);
         else if (kind === 'metrics') store.ingestMetrics([record as unknown as MetricPoint]);
         else store.ingestErrorEvent(record as unknown as ErrorEvent);

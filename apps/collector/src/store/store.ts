@@ -3,7 +3,7 @@ import { attrString, nanosToMs } from '../otlp/values.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { ErrorStore } from './error-store.js';
 import { TraceStore } from './trace-store.js';
-import type { ErrorEvent, LogRecord, MetricPoint, Span } from './types.js';
+import type { ErrorEvent, LogRecord, MetricPoint, StoredSpan } from './types.js';
 
 /** Store and request limits. Every one bounds memory; none is unlimited. */
 export interface CollectorLimits {
@@ -176,7 +176,7 @@ export class Store {
     return this.#stats;
   }
 
-  ingestSpans(spans: Span[], rejected = 0): void {
+  ingestSpans(spans: StoredSpan[], rejected = 0): void {
     const s = this.#stats;
     s.received.spans += spans.length + rejected;
     s.rejected.spans += rejected;
@@ -185,7 +185,7 @@ export class Store {
     s.rejected.spansOverTraceLimit += result.overflow;
     s.evicted.spans += result.evictedSpans;
     s.evicted.traces += result.evictedTraces;
-    let lastResource: Span['resource'] | undefined;
+    let lastResource: StoredSpan['resource'] | undefined;
     let version: string | undefined;
     for (const span of result.added) {
       if (span.resource !== lastResource) {
@@ -321,7 +321,7 @@ export class Store {
   #seen(
     name: string,
     version: string | undefined,
-    resource: Span['resource'] | undefined,
+    resource: StoredSpan['resource'] | undefined,
     timeMs: number,
     counter: 'spans' | 'logs' | 'errors' | 'metricPoints',
     environment?: string,
@@ -355,7 +355,7 @@ export class Store {
   }
 }
 
-function errorFromSpanEvent(span: Span, index: number): ErrorEvent | undefined {
+function errorFromSpanEvent(span: StoredSpan, index: number): ErrorEvent | undefined {
   const event = span.events[index]!;
   const a = event.attributes;
   const fingerprint =

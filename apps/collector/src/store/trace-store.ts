@@ -1,6 +1,6 @@
 import { nanosToMs } from '../otlp/values.js';
 import { KeyQueue } from './key-queue.js';
-import type { Span, StatusName } from './types.js';
+import type { StatusName, StoredSpan } from './types.js';
 
 /** One row of `GET /api/traces`. */
 export interface TraceSummary {
@@ -19,8 +19,8 @@ export interface TraceSummary {
 interface TraceEntry {
   traceId: string;
   /** In arrival order. Most traces hold a few spans: an array is far lighter than a Map for them. */
-  spans: Span[];
-  /** Span ids, built once a trace grows past `INDEX_FROM` spans. */
+  spans: StoredSpan[];
+  /** StoredSpan ids, built once a trace grows past `INDEX_FROM` spans. */
   index: Set<string> | undefined;
   summary: TraceSummary | undefined;
 }
@@ -35,7 +35,7 @@ function hasSpan(entry: TraceEntry, spanId: string): boolean {
 
 /** What happened to a batch of spans offered to the store. */
 export interface SpanAddResult {
-  added: Span[];
+  added: StoredSpan[];
   duplicates: number;
   /** Spans refused because their trace already holds `maxSpansPerTrace`. */
   overflow: number;
@@ -67,7 +67,7 @@ export class TraceStore {
     return this.#traces.size;
   }
 
-  add(spans: Span[]): SpanAddResult {
+  add(spans: StoredSpan[]): SpanAddResult {
     const result: SpanAddResult = { added: [], duplicates: 0, overflow: 0, evictedSpans: 0, evictedTraces: 0 };
     const perTrace = Math.min(this.maxSpansPerTrace, this.maxSpans);
     for (const span of spans) {
@@ -103,7 +103,7 @@ export class TraceStore {
     return result;
   }
 
-  spans(traceId: string): Span[] | undefined {
+  spans(traceId: string): StoredSpan[] | undefined {
     const entry = this.#traces.get(traceId);
     if (!entry || entry.spans.length === 0) return undefined;
     return [...entry.spans].sort((a, b) => compareNanos(a.startTimeUnixNano, b.startTimeUnixNano));
@@ -122,7 +122,7 @@ export class TraceStore {
   }
 
   /** Every stored span, trace by trace. */
-  *allSpans(): IterableIterator<Span> {
+  *allSpans(): IterableIterator<StoredSpan> {
     for (const entry of this.#traces.values()) yield* entry.spans;
   }
 }
@@ -135,8 +135,8 @@ export function compareNanos(a: string, b: string): number {
 
 function summarize(entry: TraceEntry): TraceSummary {
   if (entry.summary) return entry.summary;
-  let root: Span | undefined;
-  let earliest: Span | undefined;
+  let root: StoredSpan | undefined;
+  let earliest: StoredSpan | undefined;
   let startMs = Number.POSITIVE_INFINITY;
   let endMs = Number.NEGATIVE_INFINITY;
   let errorCount = 0;
@@ -157,7 +157,7 @@ function summarize(entry: TraceEntry): TraceSummary {
     const isRoot = span.parentSpanId === null || !ids.has(span.parentSpanId);
     if (isRoot && (!root || compareNanos(span.startTimeUnixNano, root.startTimeUnixNano) < 0)) root = span;
   }
-  const head = root ?? (earliest as Span);
+  const head = root ?? (earliest as StoredSpan);
   entry.summary = {
     traceId: entry.traceId,
     rootName: head.name,

@@ -27,8 +27,11 @@ export interface SpanLink {
   attributes: Attributes;
 }
 
-/** One span as stored and as returned by `GET /api/traces/:traceId`. */
-export interface Span {
+/**
+ * One span as the store keeps it: times as exact nanoseconds only (the ISO times of {@link Span} are derived when a
+ * span is read, which saves two strings per stored span).
+ */
+export interface StoredSpan {
   traceId: string;
   spanId: string;
   /** `null` for a root span. */
@@ -37,10 +40,6 @@ export interface Span {
   /** `service.name` of the span's resource. */
   service: string;
   kind: SpanKindName;
-  /** ISO 8601 UTC. */
-  startTime: string;
-  /** ISO 8601 UTC. */
-  endTime: string;
   startTimeUnixNano: string;
   endTimeUnixNano: string;
   durationMs: number;
@@ -53,6 +52,14 @@ export interface Span {
   scope: { name: string; version: string };
   /** Which receiver delivered the span. */
   source: 'otlp' | 'sentry';
+}
+
+/** One span as returned by `GET /api/traces/:traceId`. */
+export interface Span extends StoredSpan {
+  /** ISO 8601 UTC. */
+  startTime: string;
+  /** ISO 8601 UTC. */
+  endTime: string;
 }
 
 /** A log record in the otelkit core schema shape, as returned by `GET /api/logs`. */
