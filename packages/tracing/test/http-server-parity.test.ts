@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -26,7 +26,12 @@ const REQUESTS: RawRequest[] = [
   {
     method: 'POST',
     target: '/submit',
-    headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1', 'x-forwarded-host': 'shop.example:8443', 'x-forwarded-proto': 'https', 'content-length': '0' },
+    headers: {
+      'x-forwarded-for': '203.0.113.7, 10.0.0.1',
+      'x-forwarded-host': 'shop.example:8443',
+      'x-forwarded-proto': 'https',
+      'content-length': '0',
+    },
   },
   { method: 'GET', target: '/fwd', headers: { forwarded: 'for="[2001:db8::1]:4711";proto=https;host=api.example' } },
   { method: 'GET', target: '/fwd-bad', headers: { forwarded: 'for=;;;"' } },
@@ -48,7 +53,9 @@ function send(port: number, r: RawRequest): Promise<void> {
     socket.on('end', () => resolve());
     socket.on('close', () => resolve());
     socket.on('error', reject);
-    socket.write(`${r.method} ${r.target} HTTP/${r.version ?? '1.1'}\r\n${lines.join('\r\n')}\r\nconnection: close\r\n\r\n`);
+    socket.write(
+      `${r.method} ${r.target} HTTP/${r.version ?? '1.1'}\r\n${lines.join('\r\n')}\r\nconnection: close\r\n\r\n`,
+    );
   });
 }
 

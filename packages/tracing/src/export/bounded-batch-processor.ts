@@ -177,8 +177,11 @@ class BoundedBatchProcessor implements ObservableSpanProcessor {
   shutdown(timeoutMs = this.#o.exportTimeoutMs): Promise<void> {
     this.#shutdown ??= (async () => {
       const started = Date.now();
+      // No more backoff waits: with the collector down, shutting down must not take the whole deadline.
+      (this.#o.exporter as { stopRetrying?: () => void }).stopRetrying?.();
       await withDeadline(this.#kick(true), timeoutMs);
-      const left = this.#queue.length + this.#inExport;
+      // Spans still in an export are counted by that export if it fails; only the unsent ones are lost here.
+      const left = this.#queue.length;
       if (left > 0) this.#lost(left, 'shutdown', 'tracing shut down before every span was exported');
       this.#queue = [];
       await withDeadline(Promise.resolve(this.#o.exporter.shutdown()), Math.max(0, timeoutMs - (Date.now() - started)));

@@ -4,6 +4,18 @@ import type { Redactor } from '@otelkit/core';
 
 const CENSOR = '[REDACTED]';
 
+/**
+ * Attributes whose values are identifiers or enumerations by construction (validated or set by otelkit itself):
+ * scanning them would only cost time — the correlation id is new on every request, so it never hits the cache.
+ */
+const STRUCTURAL = new Set([
+  'otelkit.correlation_id',
+  'http.request.method',
+  'url.scheme',
+  'network.protocol.version',
+  'http.route',
+]);
+
 function redactValue(redactor: Redactor, value: AttributeValue): AttributeValue {
   if (typeof value === 'string') return redactor.redactString(value);
   if (Array.isArray(value) && value.some((v) => typeof v === 'string')) {
@@ -15,7 +27,7 @@ function redactValue(redactor: Redactor, value: AttributeValue): AttributeValue 
 function redactAttributes(redactor: Redactor, attributes: Attributes): void {
   for (const key in attributes) {
     const value = attributes[key];
-    if (value === undefined) continue;
+    if (value === undefined || STRUCTURAL.has(key)) continue;
     if (redactor.isSensitiveKey(key)) attributes[key] = CENSOR;
     else if (typeof value !== 'number' && typeof value !== 'boolean') attributes[key] = redactValue(redactor, value);
   }

@@ -109,8 +109,8 @@ class RetryingExporter implements SpanExporter {
     return { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) };
   }
 
-  /** Skips the remaining backoff waits: each pending export makes one last attempt now. */
-  #hurry(): void {
+  /** Skips the remaining backoff waits: each pending export makes one last attempt now, and none retries again. */
+  stopRetrying(): void {
     this.#stopping = true;
     for (const wake of [...this.#sleepers]) wake();
   }
@@ -122,7 +122,7 @@ class RetryingExporter implements SpanExporter {
   }
 
   async shutdown(): Promise<void> {
-    this.#hurry();
+    this.stopRetrying();
     await Promise.allSettled([...this.#inFlight]);
     const exporter = await this.#exporter?.catch(() => undefined);
     await exporter?.shutdown();

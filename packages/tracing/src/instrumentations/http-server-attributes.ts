@@ -160,20 +160,33 @@ function pathAndQuery(req: IncomingMessage, scheme: string): { path?: string; qu
 }
 
 /**
- * The attributes of an inbound request under the stable HTTP semantic conventions, exactly as
- * `@opentelemetry/instrumentation-http` 0.223 computes them (a test compares both), with a fast path for the common
- * plain path.
+ * The attributes a sampler sees when the server span starts: method, scheme, path, query, server address and
+ * port — the cheap ones of the semantic conventions' "sampling relevant" list. The rest ({@link recordedAttributes})
+ * is only computed for spans that are recorded, so an unsampled request costs less.
  */
-export function requestAttributes(req: IncomingMessage, scheme: string): Attributes {
-  const method = req.method;
-  const normalized = normalizeMethod(method);
-  const socket = req.socket;
+export function samplingAttributes(req: IncomingMessage, scheme: string): Attributes {
   const attributes: Attributes = {
-    [ATTR.method]: normalized,
+    [ATTR.method]: normalizeMethod(req.method),
     [ATTR.scheme]: scheme,
   };
+  const { path, query } = pathAndQuery(req, scheme);
+  if (path !== undefined) attributes[ATTR.path] = path;
+  if (query) attributes[ATTR.query] = query;
   const server = serverAddress(req, scheme);
   if (server?.host !== undefined) attributes[ATTR.serverAddress] = server.host;
+  if (server?.port != null) attributes[ATTR.serverPort] = Number(server.port);
+  return attributes;
+}
+
+/**
+ * The other request attributes of a recorded server span. Together with {@link samplingAttributes}: exactly the
+ * attributes `@opentelemetry/instrumentation-http` 0.223 sets under the stable HTTP semantic conventions (a test
+ * compares both), with a fast path for the common plain path.
+ */
+export function recordedAttributes(req: IncomingMessage): Attributes {
+  const method = req.method;
+  const socket = req.socket;
+  const attributes: Attributes = {};
   const peer = socket.remoteAddress;
   if (peer !== undefined) attributes[ATTR.peerAddress] = peer;
   const peerPort = socket.remotePort;
@@ -181,12 +194,8 @@ export function requestAttributes(req: IncomingMessage, scheme: string): Attribu
   attributes[ATTR.protocolVersion] = req.httpVersion;
   const userAgent = req.headers['user-agent'];
   if (userAgent !== undefined) attributes[ATTR.userAgent] = userAgent;
-  const { path, query } = pathAndQuery(req, scheme);
-  if (path !== undefined) attributes[ATTR.path] = path;
-  if (query) attributes[ATTR.query] = query;
   const client = clientAddress(req);
   if (client != null) attributes[ATTR.clientAddress] = client;
-  if (server?.port != null) attributes[ATTR.serverPort] = Number(server.port);
-  if (method !== normalized && method !== undefined) attributes[ATTR.methodOriginal] = method;
+  if (method !== undefined && method !== normalizeMethod(method)) attributes[ATTR.methodOriginal] = method;
   return attributes;
 }

@@ -25,7 +25,7 @@ import {
 import { CORRELATION_BAGGAGE_KEY, withCorrelationBaggage } from '../propagation/correlation-propagator.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import { bindEmitters } from './emitter-binding.js';
-import { ATTR, requestAttributes } from './http-server-attributes.js';
+import { ATTR, recordedAttributes, samplingAttributes } from './http-server-attributes.js';
 
 type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
 
@@ -113,9 +113,12 @@ class HttpServerInstrumentation implements Instrumentation {
     try {
       const extracted = propagation.extract(ROOT_CONTEXT, req.headers);
       correlationId = inboundCorrelationId(req, extracted);
-      const attributes: Attributes = requestAttributes(req, scheme);
-      attributes[ATTRIBUTE_NAMES.correlation_id] = correlationId;
+      const attributes: Attributes = samplingAttributes(req, scheme);
       span = this.#tracer.startSpan(req.method || 'GET', { kind: SpanKind.SERVER, attributes }, extracted);
+      if (span.isRecording()) {
+        span.setAttributes(recordedAttributes(req));
+        span.setAttribute(ATTRIBUTE_NAMES.correlation_id, correlationId);
+      }
       rpc = { type: RPCType.HTTP, span };
       ctx = setRPCMetadata(trace.setSpan(withCorrelationBaggage(extracted, correlationId), span), rpc);
     } catch {

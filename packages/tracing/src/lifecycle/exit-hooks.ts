@@ -5,13 +5,14 @@ export interface ExitTarget {
   /** Spans waiting to be exported. */
   pending(): number;
   flush(timeoutMs: number): Promise<void>;
+  shutdown(timeoutMs: number): Promise<void>;
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /**
- * Flushes on SIGTERM/SIGINT within `timeoutMs`, then — when no other listener owns the signal — removes itself and
- * re-raises the signal so the process ends exactly as it would have without us (default action, same exit status).
+ * On SIGTERM/SIGINT, when no other listener owns the signal: shuts tracing down (flush included) within `timeoutMs`,
+ * removes itself and re-raises the signal so the process ends exactly as it would have without us (default action, same exit status).
  * When the app has its own listener, that listener decides when to exit; we only flush. Also flushes on
  * `beforeExit` when spans are pending (once per batch of pending spans, so the loop cannot keep itself alive).
  * Returns a function that removes the hooks.
@@ -26,7 +27,10 @@ export function installExitHooks(target: ExitTarget, timeoutMs: number): () => v
   };
   const onSignal = (signal: NodeJS.Signals) => {
     const othersListen = process.listenerCount(signal) > 1;
-    void flush().then(() => {
+    // Alone, we end the process: shut down (no more retries) within the deadline. With the app owning the signal,
+    // it may keep serving while it drains, so only flush.
+    const work = othersListen ? flush() : target.shutdown(timeoutMs);
+    void work.then(() => {
       if (othersListen) return;
       process.removeListener(signal, onSignal);
       try {

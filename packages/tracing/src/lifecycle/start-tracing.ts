@@ -170,9 +170,7 @@ export function startTracing(options: TracingOptions = {}): Tracing {
   const unregister = registerInstrumentations({ instrumentations, tracerProvider: provider });
 
   const flush = (timeoutMs = config.shutdownTimeoutMs) => processor.forceFlush(timeoutMs);
-  const removeExitHooks = config.exitHandlers
-    ? installExitHooks({ pending: () => processor.pending(), flush }, config.shutdownTimeoutMs)
-    : () => {};
+  let removeExitHooks = () => {};
 
   let stopping: Promise<void> | undefined;
   const running: Tracing = {
@@ -198,6 +196,12 @@ export function startTracing(options: TracingOptions = {}): Tracing {
       return stopping;
     },
   };
+  if (config.exitHandlers) {
+    removeExitHooks = installExitHooks(
+      { pending: () => processor.pending(), flush, shutdown: (ms) => running.shutdown(ms) },
+      config.shutdownTimeoutMs,
+    );
+  }
   s.running = running;
   return running;
 }
