@@ -35,7 +35,7 @@ describe('OTLP export to the local collector', () => {
       await metrics.shutdown({ timeoutMs: 10_000 });
     }
     const red = collector.query.red({ source: 'metrics', service: 'metrics-otlp-test' });
-    expect(red.red.some((row) => row.route === 'GET /orders/:id' && row.count === 3)).toBe(true);
+    expect(red.red.some((row) => row.route.endsWith('/orders/:id') && row.count === 3)).toBe(true);
     await collector.stop();
     const dir = join(dataDir, 'metrics');
     points = readdirSync(dir)

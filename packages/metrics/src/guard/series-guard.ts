@@ -14,20 +14,47 @@ export interface GuardPolicy {
   allowedKeys: ReadonlySet<string>;
 }
 
-// The series key in the caller's key order: cheaper than sorting, and a caller that varies its key order can only
-// make the guard stricter (one series counted twice), never looser. Values carry a type tag, so 200 and '200' differ.
-function seriesKey(attributes: Attributes): string {
-  let key = '';
+/**
+ * A trie of admitted attribute sets: one level per attribute, keyed by attribute key then value, in the caller's key
+ * order. Looking up a known set is a few Map lookups on strings whose hashes V8 has cached, with no allocation. A caller
+ * that varies its key order can only make the guard stricter (one series counted twice), never looser.
+ */
+interface SeriesNode {
+  next?: Map<string, Map<unknown, SeriesNode>>;
+  end?: boolean;
+}
+
+function valueKey(v: unknown): unknown {
+  return typeof v === 'object' && v !== null ? `\u0000${JSON.stringify(v)}` : v;
+}
+
+function find(root: SeriesNode, attributes: Attributes): SeriesNode | undefined {
+  let node: SeriesNode | undefined = root;
   for (const k in attributes) {
-    const v = attributes[k];
-    key +=
-      typeof v === 'string'
-        ? `${k}\u0001s${v}\u0002`
-        : typeof v === 'number' || typeof v === 'boolean'
-          ? `${k}\u0001${typeof v === 'number' ? 'n' : 'b'}${v}\u0002`
-          : `${k}\u0001j${JSON.stringify(v)}\u0002`;
+    node = node.next?.get(k)?.get(valueKey(attributes[k]));
+    if (node === undefined) return undefined;
   }
-  return key;
+  return node;
+}
+
+function insert(root: SeriesNode, attributes: Attributes): void {
+  let node = root;
+  for (const k in attributes) {
+    node.next ??= new Map();
+    let byValue = node.next.get(k);
+    if (byValue === undefined) {
+      byValue = new Map();
+      node.next.set(k, byValue);
+    }
+    const v = valueKey(attributes[k]);
+    let child = byValue.get(v);
+    if (child === undefined) {
+      child = {};
+      byValue.set(v, child);
+    }
+    node = child;
+  }
+  node.end = true;
 }
 
 /**
@@ -37,8 +64,9 @@ function seriesKey(attributes: Attributes): string {
  * `limit - 1` keys) and maps every new set past that to `otel.metric.overflow=true`, once warned.
  */
 export class SeriesGuard {
-  /** Admitted series keys (at most `limit - 1`). */
-  readonly #admitted = new Set<string>();
+  /** Admitted attribute sets (at most `limit - 1`). */
+  readonly #admitted: SeriesNode = {};
+  #count = 0;
   readonly #admittedObjects = new WeakSet<Attributes>();
   readonly #instrument: string;
   readonly #policy: GuardPolicy;
@@ -53,20 +81,17 @@ export class SeriesGuard {
     if (attributes === undefined) return undefined;
     // A frozen object seen before cannot have changed: skip the key work (the HTTP glue reuses frozen sets).
     if (this.#admittedObjects.has(attributes)) return attributes;
-    const key = seriesKey(attributes);
-    // Hot path: a series seen before. Keys of admitted series never contain a refused attribute key, so no check.
-    if (this.#admitted.has(key)) return attributes;
+    // Hot path: a series seen before. Admitted sets never contain a refused attribute key, so no check.
+    if (find(this.#admitted, attributes)?.end) return attributes;
     let attrs = attributes;
-    let attrsKey = key;
     for (const k in attributes) {
       if (refusedKeyReason(k, this.#policy.allowedKeys) !== null) {
         attrs = this.#withoutRefused(attributes);
-        attrsKey = seriesKey(attrs);
         break;
       }
     }
-    if (!this.#admitted.has(attrsKey)) {
-      if (this.#admitted.size >= this.#policy.cardinalityLimit - 1) {
+    if (attrs === attributes || !find(this.#admitted, attrs)?.end) {
+      if (this.#count >= this.#policy.cardinalityLimit - 1) {
         warnOnce(
           `metrics.cardinality.${this.#instrument}`,
           `metric "${this.#instrument}" reached its limit of ${this.#policy.cardinalityLimit} series; new attribute sets are recorded as otel.metric.overflow=true`,
@@ -74,7 +99,8 @@ export class SeriesGuard {
         );
         return OVERFLOW_ATTRIBUTES;
       }
-      this.#admitted.add(attrsKey);
+      insert(this.#admitted, attrs);
+      this.#count++;
     }
     if (attrs === attributes && Object.isFrozen(attributes)) this.#admittedObjects.add(attributes);
     return attrs;
