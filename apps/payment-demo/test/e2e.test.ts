@@ -109,18 +109,33 @@ describe('the demo, end to end (PGlite)', () => {
     rmSync(workDir, { recursive: true, force: true });
   }, 60_000);
 
-  it('shows a failed payment as one trace across both services with correct parent links', async () => {
-    const { traces } = await api<{ traces: { traceId: string; services: string[] }[] }>(
-      demo,
-      'api/traces?service=card-gateway&status=error&limit=200',
-    );
-    const crossing = traces.filter((t) => t.services.includes('payment-api') && t.services.includes('card-gateway'));
-    expect(crossing.length).toBeGreaterThan(0);
-    const { spans } = await api<{ spans: Span[] }>(demo, `api/traces/${crossing[0]!.traceId}`);
+  /** A payment that failed during the outage after reaching card-gateway: its trace id and correlation id. */
+  let failed: { traceId: string; correlationId: string };
+
+  it('finds a failed payment of the outage that reached card-gateway', async () => {
+    const candidates = results.filter((r) => r.scenario === 'gateway-outage' && r.status >= 500);
+    expect(candidates.length).toBeGreaterThan(0);
+    for (const candidate of candidates) {
+      const { logs } = await api<{ logs: LogLine[] }>(
+        demo,
+        `api/logs?correlation_id=${encodeURIComponent(candidate.correlationId)}&limit=500`,
+      );
+      const traceId = logs.find((l) => l.service === 'card-gateway')?.trace_id;
+      if (traceId) {
+        failed = { traceId, correlationId: candidate.correlationId };
+        break;
+      }
+    }
+    expect(failed).toBeDefined();
+  });
+
+  it('shows the failed payment as one trace across both services with correct parent links', async () => {
+    const { spans } = await api<{ spans: Span[] }>(demo, `api/traces/${failed.traceId}`);
+    expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['payment-api', 'card-gateway']));
     const byId = new Map(spans.map((s) => [s.spanId, s]));
-    const root = spans.filter((s) => s.parentSpanId === null || !byId.has(s.parentSpanId));
-    expect(root).toHaveLength(1);
-    expect(root[0]).toMatchObject({ service: 'payment-api', kind: 'server' });
+    const roots = spans.filter((s) => s.parentSpanId === null || !byId.has(s.parentSpanId));
+    expect(roots).toHaveLength(1);
+    expect(roots[0]).toMatchObject({ service: 'payment-api', kind: 'server', status: 'error' });
     // Every card-gateway entry span hangs under a payment-api CLIENT span of the same trace.
     const entries = spans.filter(
       (s) =>
@@ -128,51 +143,52 @@ describe('the demo, end to end (PGlite)', () => {
     );
     expect(entries.length).toBeGreaterThan(0);
     for (const entry of entries) {
-      const parent = byId.get(entry.parentSpanId!)!;
-      expect(parent).toMatchObject({ service: 'payment-api', kind: 'client', traceId: entry.traceId });
-      expect(entry.kind).toBe('server');
+      expect(entry).toMatchObject({ kind: 'server', status: 'error' });
+      expect(byId.get(entry.parentSpanId!)).toMatchObject({ service: 'payment-api', kind: 'client' });
     }
-    // The gateway call's policy events are on its span.
+    // The cockatiel policy events of the gateway call are on its span.
     const call = spans.find((s) => s.name === 'card-gateway charge');
-    expect(call?.events.map((e) => e.name)).toEqual(expect.arrayContaining(['retry']));
+    const events = call?.events.map((e) => e.name) ?? [];
+    expect(events.some((e) => e === 'retry' || e.startsWith('circuit_breaker.'))).toBe(true);
   });
 
   it("joins the failed payment's logs from both services on trace_id and correlation_id", async () => {
-    const { traces } = await api<{ traces: { traceId: string; services: string[] }[] }>(
-      demo,
-      'api/traces?service=card-gateway&status=error&limit=200',
-    );
-    const traceId = traces.find((t) => t.services.includes('payment-api'))!.traceId;
-    const { logs } = await api<{ logs: LogLine[] }>(demo, `api/logs?trace_id=${traceId}&limit=500`);
-    const services = new Set(logs.map((l) => l.service));
-    expect(services).toEqual(new Set(['payment-api', 'card-gateway']));
-    const correlationIds = new Set(logs.map((l) => l.correlation_id));
-    expect(correlationIds.size).toBe(1);
-    const [correlationId] = correlationIds;
+    const { logs } = await api<{ logs: LogLine[] }>(demo, `api/logs?trace_id=${failed.traceId}&limit=500`);
+    expect(new Set(logs.map((l) => l.service))).toEqual(new Set(['payment-api', 'card-gateway']));
     // The load generator's id, carried from the client through payment-api to card-gateway.
-    expect(correlationId).toMatch(/^load-gateway-outage-\d+/);
-    const byCorrelation = await api<{ logs: LogLine[] }>(demo, `api/logs?correlation_id=${correlationId}&limit=500`);
-    expect(new Set(byCorrelation.logs.map((l) => l.service))).toEqual(services);
-    for (const line of byCorrelation.logs) expect(line.trace_id).toBe(traceId);
+    expect(new Set(logs.map((l) => l.correlation_id))).toEqual(new Set([failed.correlationId]));
+    const byCorrelation = await api<{ logs: LogLine[] }>(
+      demo,
+      `api/logs?correlation_id=${encodeURIComponent(failed.correlationId)}&limit=500`,
+    );
+    expect(byCorrelation.logs.length).toBe(logs.length);
+    for (const line of byCorrelation.logs) expect(line.trace_id).toBe(failed.traceId);
   });
 
-  it('gives the Sentry event, the span exception event and the log line one fingerprint', async () => {
+  it('gives the Sentry event, the span exception event and the log line of a failure one fingerprint', async () => {
     const { groups } = await api<{ groups: { fingerprint: string; services: string[] }[] }>(demo, 'api/errors');
-    const group = groups.find((g) => g.services.includes('payment-api') && g.services.length === 1);
-    expect(group).toBeDefined();
-    const detail = await api<{
-      events: { source: string; traceId?: string; spanId?: string; fingerprint: string }[];
-    }>(demo, `api/errors/${encodeURIComponent(group!.fingerprint)}`);
-    const sentry = detail.events.find((e) => e.source === 'sentry' && e.traceId);
-    expect(sentry, 'a Sentry event with a trace id').toBeDefined();
-    const traceId = sentry!.traceId!;
-    const { spans } = await api<{ spans: Span[] }>(demo, `api/traces/${traceId}`);
-    const exceptionFingerprints = spans.flatMap((s) =>
-      s.events.filter((e) => e.name === 'exception').map((e) => e.attributes['otelkit.error.fingerprint']),
-    );
-    expect(exceptionFingerprints).toContain(group!.fingerprint);
-    const { logs } = await api<{ logs: LogLine[] }>(demo, `api/logs?trace_id=${traceId}&level=ERROR`);
-    expect(logs.map((l) => l.error?.fingerprint)).toContain(group!.fingerprint);
+    let checked = 0;
+    for (const group of groups) {
+      const detail = await api<{ events: { source: string; traceId?: string; fingerprint: string }[] }>(
+        demo,
+        `api/errors/${encodeURIComponent(group.fingerprint)}`,
+      );
+      const sentry = detail.events.find((e) => e.source === 'sentry' && e.traceId);
+      if (!sentry) continue;
+      const { spans } = await api<{ spans: Span[] }>(demo, `api/traces/${sentry.traceId}`);
+      const spanFingerprints = spans.flatMap((s) =>
+        s.events.filter((e) => e.name === 'exception').map((e) => e.attributes['otelkit.error.fingerprint']),
+      );
+      expect(spanFingerprints, group.fingerprint).toContain(group.fingerprint);
+      const { logs } = await api<{ logs: LogLine[] }>(demo, `api/logs?trace_id=${sentry.traceId}&level=ERROR`);
+      expect(
+        logs.map((l) => l.error?.fingerprint),
+        group.fingerprint,
+      ).toContain(group.fingerprint);
+      checked++;
+    }
+    // At least the outage (card-gateway) and the regression (payment-api) groups.
+    expect(checked).toBeGreaterThanOrEqual(2);
   });
 
   it('counts the failures in the RED metrics of the charge route, from spans and from metrics', async () => {
@@ -189,7 +205,7 @@ describe('the demo, end to end (PGlite)', () => {
 
   it('names card-gateway as the origin of the gateway outage', () => {
     expect(outageReport.representativeTrace?.origin?.service).toBe('card-gateway');
-    expect(outageReport.topErrors[0]?.firstSeenService).toBeDefined();
+    expect(outageReport.topErrors[0]?.firstSeenService).toBe('card-gateway');
   });
 
   it('flags the regression fingerprint as first seen in version 2.0.1', () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type AppLogger, silentLogger } from '../app-logger.js';
 import type { Database } from '../db/database.js';
 import type { GatewayClient } from '../gateway-client/gateway-client.js';
+import { GatewayCircuitOpenError } from '../gateway-client/gateway-errors.js';
 import { maskCardNumber } from '../payments/card.js';
 import { parseChargeRequest } from '../payments/charge-request.js';
 import {
@@ -79,7 +80,13 @@ export async function createPaymentApi(options: PaymentApiOptions): Promise<Fast
 
   app.setErrorHandler((error, request, reply) => {
     const problem = problemFor(error);
-    if (problem.status >= 500) {
+    if (error instanceof GatewayCircuitOpenError) {
+      // The designed degradation, not a new failure: the cause was logged (and captured) when the breaker opened.
+      log.warn(
+        { context: { code: problem.body.error.code, retry_after_s: error.retryAfterSeconds } },
+        'Charge refused: card-gateway circuit breaker open',
+      );
+    } else if (problem.status >= 500) {
       log.error({ err: error, context: { route: request.routeOptions.url } }, 'Request failed');
     } else {
       log.warn({ context: { code: problem.body.error.code, status: problem.status } }, 'Request rejected');

@@ -73,10 +73,7 @@ export function createGatewayTelemetry(telemetry: ServiceTelemetry): GatewayTele
     },
     onRejected(event) {
       metrics.rejections.add(1);
-      log.warn(
-        { context: { retry_after_s: event.retryAfterSeconds } },
-        'Card-gateway circuit breaker open: charge refused with 503',
-      );
+      log.debug({ context: { retry_after_s: event.retryAfterSeconds } }, 'Card-gateway call refused: breaker open');
     },
   };
 
