@@ -146,12 +146,13 @@ describe.each(cases)('an unmodified $framework app ($format) under --import @ote
       correlation_id: CORRELATION_ID,
       request: { method: 'GET', path: '/orders/:id', route: '/orders/:id', status_code: 200 },
     });
-    expect(typeof (lines[0]?.request as { duration_ms?: unknown }).duration_ms).toBe('number');
+    expect(typeof (lines[0]?.request as { duration_ms?: unknown } | undefined)?.duration_ms).toBe('number');
 
     const exported = await waitFor(() => {
-      const logs = collector.query.searchLogs({ trace_id: orders.traceId });
+      const logs = collector.query.searchLogs({ traceId: orders.traceId });
       return logs.length >= 2 ? logs : undefined;
     }, 'the OTLP log records of the orders request');
+    expect(exported.map((l) => l.message).sort()).toEqual(['GET /orders/:id 200', 'loading order 42']);
     const completion = exported.find((l) => l.message === 'GET /orders/:id 200');
     expect(completion).toMatchObject({
       level: 'INFO',
