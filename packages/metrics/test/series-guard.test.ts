@@ -1,10 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OVERFLOW_ATTRIBUTES, SeriesGuard } from '../src/guard/series-guard.js';
 import { captureWarnings } from './support.js';
 
 const policy = (limit: number, allowed: string[] = []) => ({ cardinalityLimit: limit, allowedKeys: new Set(allowed) });
 
 describe('SeriesGuard', () => {
+  let quiet: ReturnType<typeof captureWarnings> | undefined;
+  beforeEach(() => {
+    quiet = captureWarnings();
+  });
+  afterEach(() => quiet?.restore());
+
   it('admits limit - 1 attribute sets, then maps new ones to the overflow set while known ones pass', () => {
     const warnings = captureWarnings();
     try {
