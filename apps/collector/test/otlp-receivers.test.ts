@@ -165,6 +165,8 @@ describe('the query API', () => {
       ['/api/logs?level=LOUD', 'level'],
       ['/api/report?format=pdf', 'format'],
       ['/api/metrics/red?source=guess', 'source'],
+      ['/api/logs?traceId=abc', 'traceId'],
+      ['/api/stats?verbose=1', 'verbose'],
     ] as const) {
       const { status, body } = await getJson<{ error: string; parameter: string }>(collector, path);
       expect({ path, status, parameter: body.parameter }).toEqual({ path, status: 400, parameter });

@@ -126,7 +126,9 @@ export function createApiHandler(query: CollectorQuery, report: () => IncidentRe
       return;
     }
     try {
-      const reply = api(path, new Params(url.searchParams));
+      const params = new Params(url.searchParams);
+      const reply = api(path, params);
+      if (!('status' in reply) || reply.status === 200) params.assertAllKnown();
       if ('markdown' in reply) {
         const text = Buffer.from(reply.markdown);
         res.writeHead(200, { 'content-type': 'text/markdown; charset=utf-8', 'content-length': text.length });

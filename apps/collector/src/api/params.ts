@@ -7,16 +7,33 @@ export class ParamError extends Error {
     readonly parameter: string,
     value: string,
     accepted: string,
+    message = `invalid value for parameter '${parameter}': ${JSON.stringify(value.slice(0, 100))} (expected ${accepted})`,
   ) {
-    super(`invalid value for parameter '${parameter}': ${JSON.stringify(value.slice(0, 100))} (expected ${accepted})`);
+    super(message);
   }
 }
 
 /** Typed readers over URLSearchParams; each returns undefined when the parameter is absent or empty. */
 export class Params {
+  readonly #read = new Set<string>();
+
   constructor(readonly search: URLSearchParams) {}
 
+  /**
+   * Refuses parameters the endpoint did not read: a misspelt filter (`traceId` for `trace_id`) would otherwise be
+   * ignored silently and return everything.
+   */
+  assertAllKnown(): void {
+    for (const name of this.search.keys()) {
+      if (!this.#read.has(name)) {
+        const accepted = this.#read.size ? [...this.#read].join(', ') : 'none';
+        throw new ParamError(name, '', accepted, `unknown parameter '${name}' (this endpoint accepts: ${accepted})`);
+      }
+    }
+  }
+
   string(name: string): string | undefined {
+    this.#read.add(name);
     const v = this.search.get(name);
     return v === null || v === '' ? undefined : v.slice(0, 1000);
   }
