@@ -16,9 +16,17 @@ function node(args: string[], code: string) {
 describe('package entry points (built dist, resolved through the exports map)', () => {
   it('every entry point loads with import() and with require()', () => {
     expect(existsSync(`${root}dist/index.js`), 'build @otelkit/errors first').toBe(true);
-    expect(entries).toEqual(['@otelkit/errors', '@otelkit/errors/fastify', '@otelkit/errors/express', '@otelkit/errors/http']);
+    expect(entries).toEqual([
+      '@otelkit/errors',
+      '@otelkit/errors/fastify',
+      '@otelkit/errors/express',
+      '@otelkit/errors/http',
+    ]);
     for (const entry of entries) {
-      const esm = node(['--input-type=module'], `const m = await import('${entry}'); console.log(Object.keys(m).join(','));`);
+      const esm = node(
+        ['--input-type=module'],
+        `const m = await import('${entry}'); console.log(Object.keys(m).join(','));`,
+      );
       expect(esm.status, esm.stderr).toBe(0);
       const cjs = node([], `console.log(Object.keys(require('${entry}')).join(','));`);
       expect(cjs.status, cjs.stderr).toBe(0);
@@ -53,7 +61,11 @@ describe('package entry points (built dist, resolved through the exports map)', 
       engines: { node: '^20.19.0 || >=22' },
       publishConfig: { access: 'public' },
       dependencies: { '@otelkit/core': 'workspace:*' },
-      peerDependenciesMeta: { '@sentry/node': { optional: true }, fastify: { optional: true }, express: { optional: true } },
+      peerDependenciesMeta: {
+        '@sentry/node': { optional: true },
+        fastify: { optional: true },
+        express: { optional: true },
+      },
     });
     for (const [key, value] of Object.entries(pkg.exports as Record<string, unknown>)) {
       if (key === './package.json') continue;
