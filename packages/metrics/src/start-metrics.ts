@@ -26,7 +26,7 @@ export interface StartMetricsOptions {
   /**
    * Push metrics over OTLP gRPC. Endpoint, headers and timeout come from `OTEL_EXPORTER_OTLP_METRICS_*` /
    * `OTEL_EXPORTER_OTLP_*`; temporality from `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`.
-   * @defaultValue true
+   * @defaultValue true when `OTEL_METRICS_EXPORTER` (default `otlp`) lists `otlp`
    */
   otlp?: boolean;
   /**
@@ -38,7 +38,8 @@ export interface StartMetricsOptions {
    * Serve a Prometheus pull endpoint. `true`: only `handle.prometheusHandler`, to mount at `/metrics` on your own
    * server (Fastify, Express, node:http). `{ port }`: also a server of its own on that port (`0` picks a free one)
    * serving `GET /metrics`. Needs the optional peer `@opentelemetry/exporter-prometheus`.
-   * @defaultValue false
+   * @defaultValue `{ host, port }` from `OTEL_EXPORTER_PROMETHEUS_HOST`/`_PORT` (localhost:9464) when
+   * `OTEL_METRICS_EXPORTER` lists `prometheus`, else false
    */
   prometheus?: boolean | { port?: number; host?: string };
   /**
@@ -210,7 +211,9 @@ function noopHandle(): MetricsHandle {
 export function startMetrics(options: StartMetricsOptions = {}): MetricsHandle {
   const config = loadConfig();
   const problems = validate(options);
-  const otlp = options.otlp ?? true;
+  const otlp = options.otlp ?? config.metrics.exporters.includes('otlp');
+  const prometheus =
+    options.prometheus ?? (config.metrics.exporters.includes('prometheus') ? { ...config.metrics.prometheus } : false);
   if (otlp && config.otlp.metrics.protocol !== 'grpc') {
     problems.push({
       field: 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL',
@@ -240,8 +243,8 @@ export function startMetrics(options: StartMetricsOptions = {}): MetricsHandle {
     );
   }
   let endpoint: PrometheusEndpoint | undefined;
-  if (options.prometheus) {
-    const p = options.prometheus === true ? {} : options.prometheus;
+  if (prometheus) {
+    const p = prometheus === true ? {} : prometheus;
     endpoint = createPrometheusEndpoint(p);
     readers.push(endpoint.reader);
   }

@@ -49,7 +49,14 @@ export interface OtelkitConfig {
     attributeValueLengthLimit?: number;
     attributeCountLimit: number;
   };
-  metrics: { exportIntervalMs: number; exportTimeoutMs: number };
+  metrics: {
+    exportIntervalMs: number;
+    exportTimeoutMs: number;
+    /** `OTEL_METRICS_EXPORTER`: any of `otlp`, `prometheus`; empty for `none`. */
+    exporters: ('otlp' | 'prometheus')[];
+    /** `OTEL_EXPORTER_PROMETHEUS_HOST` / `_PORT` for the pull endpoint. */
+    prometheus: { host: string; port: number };
+  };
   logs: { level: LogLevelSpec; exporter: 'none' | 'otlp'; debugSampleRatio: number };
   redaction: { pii: boolean; keys: string[] };
 }
@@ -114,6 +121,29 @@ function signal(
     headers: { ...base.headers, ...headers },
     timeoutMs: timeoutMs ?? base.timeoutMs,
   };
+}
+
+/** A comma-separated exporter list such as `OTEL_METRICS_EXPORTER=otlp,prometheus`; `none` means no exporter. */
+function readExporterList<T extends string>(
+  env: Env,
+  name: string,
+  allowed: readonly T[],
+  fallback: T[],
+  problems: ProblemList,
+): T[] {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const list = raw
+    .split(',')
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean);
+  if (list.length === 1 && list[0] === 'none') return [];
+  const bad = list.filter((p) => !(allowed as readonly string[]).includes(p));
+  if (bad.length > 0 || list.length === 0) {
+    problems.add(name, raw, `a comma-separated list of ${allowed.join(', ')}, or none`);
+    return fallback;
+  }
+  return [...new Set(list)] as T[];
 }
 
 /**
@@ -197,6 +227,11 @@ export function loadConfig(env: Env = process.env): OtelkitConfig {
     metrics: {
       exportIntervalMs: readNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', problems, { min: 1, integer: true }) ?? 60_000,
       exportTimeoutMs: readNumber(env, 'OTEL_METRIC_EXPORT_TIMEOUT', problems, { min: 1, integer: true }) ?? 30_000,
+      exporters: readExporterList(env, 'OTEL_METRICS_EXPORTER', ['otlp', 'prometheus'] as const, ['otlp'], problems),
+      prometheus: {
+        host: read(env, 'OTEL_EXPORTER_PROMETHEUS_HOST') ?? 'localhost',
+        port: readNumber(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', problems, { min: 0, max: 65535, integer: true }) ?? 9464,
+      },
     },
     logs: {
       level: level ?? { default: 'info', overrides: {} },

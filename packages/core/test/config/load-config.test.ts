@@ -31,7 +31,12 @@ describe('loadConfig defaults', () => {
         batch: { scheduleDelayMs: 5000, maxQueueSize: 2048, maxExportBatchSize: 512, exportTimeoutMs: 30_000 },
         attributeCountLimit: 128,
       },
-      metrics: { exportIntervalMs: 60_000, exportTimeoutMs: 30_000 },
+      metrics: {
+        exportIntervalMs: 60_000,
+        exportTimeoutMs: 30_000,
+        exporters: ['otlp'],
+        prometheus: { host: 'localhost', port: 9464 },
+      },
       logs: { level: { default: 'info', overrides: {} }, exporter: 'none', debugSampleRatio: 0 },
       redaction: { pii: true, keys: [] },
     });
