@@ -198,11 +198,11 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
 
   /** Files the merging object of one call into the record; returns the message it implies, if any. */
   const absorb = (logger: Internal, rec: RecordFields, obj: object, hasMessage: boolean): string | undefined => {
-    if (isError(obj)) {
-      rec.error = errorField(obj, fields, maxStringLength);
-      return rec.error.message;
-    }
     if (!isPlainObject(obj)) {
+      if (isError(obj)) {
+        rec.error = errorField(obj, fields, maxStringLength);
+        return rec.error.message;
+      }
       const o = obj as Record<string, unknown>;
       try {
         if (Array.isArray(obj) || obj instanceof Map || obj instanceof Set || obj instanceof Date) {
@@ -324,6 +324,23 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
     }
   };
 
+  // The user of the current context, redacted; one entry, as the records of one request share it. Records are
+  // read-only for their readers, so sharing the object is safe.
+  let lastUser: { id: string; session_id?: string } = { id: '' };
+  let lastUserId: string | undefined;
+  let lastSessionId: string | undefined;
+  const contextUser = (userId: string, sessionId: string | undefined): { id: string; session_id?: string } => {
+    if (userId !== lastUserId || sessionId !== lastSessionId) {
+      lastUser =
+        sessionId === undefined
+          ? { id: fields.string(userId) }
+          : { id: fields.string(userId), session_id: fields.string(sessionId) };
+      lastUserId = userId;
+      lastSessionId = sessionId;
+    }
+    return lastUser;
+  };
+
   /** Adds what the logger's bindings, the active span and the core context know. */
   const stamp = (logger: Internal, rec: RecordFields): number | undefined => {
     const bound = logger[BOUND];
@@ -355,12 +372,7 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
       const ctx = getContext();
       if (ctx !== undefined) {
         if (rec.correlation_id === undefined) rec.correlation_id = correlationField(ctx.correlationId, fields);
-        if (rec.user === undefined && ctx.userId !== undefined) {
-          rec.user =
-            ctx.sessionId === undefined
-              ? { id: fields.string(ctx.userId) }
-              : { id: fields.string(ctx.userId), session_id: fields.string(ctx.sessionId) };
-        }
+        if (rec.user === undefined && ctx.userId !== undefined) rec.user = contextUser(ctx.userId, ctx.sessionId);
       }
     }
     return traceFlags;
