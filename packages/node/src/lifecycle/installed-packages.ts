@@ -26,22 +26,34 @@ const requireHere = createRequire(import.meta.url);
 
 /**
  * The signal packages installed beside this one, resolved from here as optional peer dependencies are. Absent ones
- * are left out silently; one that is present but cannot be resolved (a broken install) is left out with a warning.
+ * are left out silently; one whose directory is there but whose entry does not resolve (a broken or half-written
+ * install) is left out with a warning.
  */
 export function installedPackages(): SignalPackage[] {
   const installed: SignalPackage[] = [];
   for (const name of SIGNAL_PACKAGES) {
+    const specifier = SPECIFIERS[name];
     try {
-      requireHere.resolve(SPECIFIERS[name]);
+      requireHere.resolve(specifier);
       installed.push(name);
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'MODULE_NOT_FOUND') continue;
-      warnOnce(`node.load.${name}`, `${SPECIFIERS[name]} is installed but cannot be resolved; it is not started`, {
+      if ((error as { code?: unknown }).code === 'MODULE_NOT_FOUND' && !isPresent(specifier)) continue;
+      warnOnce(`node.load.${name}`, `${specifier} is installed but cannot be resolved; it is not started`, {
         error: error instanceof Error ? error.message : String(error),
       });
     }
   }
   return installed;
+}
+
+/** Whether the package's directory is there at all (every otelkit package exports its package.json). */
+function isPresent(specifier: string): boolean {
+  try {
+    requireHere.resolve(`${specifier}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

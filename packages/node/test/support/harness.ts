@@ -76,13 +76,15 @@ export interface ChildRun {
 }
 
 /**
- * Runs `node [...args]` in `cwd` with the test's environment plus `env`; output is collected. NODE_ENV is
- * `production` unless `env` says otherwise, as for a deployed service (vitest's `test` changes what Express does).
+ * Runs `node [...args]` in `cwd` with the test's environment plus `env`; output is collected. As for a deployed
+ * service: NODE_ENV is `production` unless `env` says otherwise (vitest's `test` changes what Express does), and
+ * modules resolve from node_modules only (the NODE_PATH that `npx` sets would find every package of the workspace).
  */
 export function run(args: string[], env: Record<string, string>, cwd = packageDir): ChildRun {
+  const { NODE_PATH: _ignored, ...inherited } = process.env;
   const child = spawn(process.execPath, args, {
     cwd,
-    env: { ...process.env, NODE_ENV: 'production', ...env },
+    env: { ...inherited, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
