@@ -40,7 +40,10 @@ export interface CaptureContext {
 
 /** What a capture produced: the identity every signal carries. */
 export interface CaptureResult {
-  /** The Sentry event id, when the error went to Sentry (not sampled out, Sentry enabled). */
+  /**
+   * The id Sentry assigned, whenever Sentry is enabled. It is assigned before sampling and sending: an event sampled
+   * out or dropped on the way keeps its id and never arrives (drops are counted, see the README).
+   */
   eventId?: string;
   /** Core's fingerprint: the same on the log record, the span event and the Sentry event. */
   fingerprint: string;
