@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startDiscardHttp, startDiscardOtlp } from './lib/discard-receivers.mjs';
 
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 4);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 3);
 const WARMUP_S = 1;
 // Rounds interleave the servers, and each keeps its best round: on a shared machine, load from elsewhere only ever
 // makes a run slower.

@@ -10,7 +10,10 @@ import {
   waitFor,
 } from './support/harness.js';
 
-describe('a Fastify service calling an Express service via fetch', () => {
+describe.each([
+  ['ES module', 'card-gateway.mjs'],
+  ['CommonJS', 'card-gateway.cjs'],
+])('a Fastify service calling an Express service (%s) via fetch', (_kind, gatewayFile) => {
   let collector: Collector;
   let gateway: ChildService;
   let api: ChildService;
@@ -18,7 +21,7 @@ describe('a Fastify service calling an Express service via fetch', () => {
   beforeAll(async () => {
     collector = await startTestCollector();
     const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpGrpcUrl };
-    gateway = await spawnService(fixture('card-gateway.mjs'), { ...endpoint, OTEL_SERVICE_NAME: 'card-gateway' });
+    gateway = await spawnService(fixture(gatewayFile), { ...endpoint, OTEL_SERVICE_NAME: 'card-gateway' });
     api = await spawnService(fixture('payment-api.mjs'), {
       ...endpoint,
       OTEL_SERVICE_NAME: 'payment-api',
@@ -95,6 +98,36 @@ describe('a Fastify service calling an Express service via fetch', () => {
     const body = (await response.json()) as { downstream: { correlationId: string; header: string } };
     expect(body.downstream.correlationId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
     expect(body.downstream.header).toBe(body.downstream.correlationId);
+  });
+
+  it('keeps the trace and the correlation id through request bodies on both sides', async () => {
+    const response = await fetch(`${api.url}/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-correlation-id': `req-body-${gatewayFile}` },
+      // Two pieces with a pause: the second arrives in a later socket read, outside the request's async context
+      // unless the instrumentation binds the request's listeners to it.
+      body: new ReadableStream({
+        async start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"amount":'));
+          await new Promise((r) => setTimeout(r, 50));
+          controller.enqueue(new TextEncoder().encode('149.99}'));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    const body = (await response.json()) as {
+      downstream: { amount: number; correlationId: string; traceIds: { traceId: string } };
+    };
+    expect(body.downstream).toMatchObject({ amount: 149.99, correlationId: `req-body-${gatewayFile}` });
+    const spans = await waitFor(() => {
+      const servers = allSpans(collector).filter(
+        (s) => s.kind === 'server' && s.attributes['otelkit.correlation_id'] === `req-body-${gatewayFile}`,
+      );
+      return servers.length === 2 ? servers : undefined;
+    }, 'both server spans of the POST');
+    expect(spans.map((s) => s.traceId)).toEqual([body.downstream.traceIds.traceId, body.downstream.traceIds.traceId]);
+    expect(spans.map((s) => s.name).sort()).toEqual(['POST /charge', 'POST /pay']);
   });
 
   it('never propagates an invalid correlation id', async () => {
