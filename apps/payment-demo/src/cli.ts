@@ -14,7 +14,7 @@ Starts the local collector, card-gateway (Express) and payment-api (Fastify) as 
 a load generator through the scenarios, prints the collector's incident report and where to look in the UI.
 
 Options:
-  --scenario <a,b>      scenarios to run, in order              default: all (about 85 s)
+  --scenario <a,b>      scenarios to run, in order              default: all (about 75 s)
 ${SCENARIOS.map((s) => `                          ${s.name.padEnd(18)} ${s.summary}`).join('\n')}
   --duration <s>        seconds per scenario                    default: each scenario's own
   --report <file>       also write the report's JSON to <file>

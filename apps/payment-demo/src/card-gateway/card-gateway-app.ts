@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { updateContext } from '@otelkit/core';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { type AppLogger, silentLogger } from '../app-logger.js';
@@ -142,6 +143,7 @@ export function createCardGatewayApp(options: CardGatewayOptions): CardGateway {
       throw new HttpError(400, 'invalid_request', parsed.error.issues.map((i) => i.path.join('.')).join(', '));
     }
     const charge = parsed.data;
+    updateContext({ userId: charge.customerId });
     const cardNumber = charge.card?.number;
     const hash = createHash('sha256')
       .update(JSON.stringify([charge.amountMinor, charge.currency, charge.customerId, charge.paymentMethodId]))

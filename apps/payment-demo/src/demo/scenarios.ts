@@ -44,7 +44,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'normal',
     summary: 'steady traffic: mostly 201, a few 402 declines (insufficient funds), some duplicate requests',
     lookFor: 'Services page: RED per route; a trace of POST /api/v1/payments/charge spanning both services',
-    defaultSeconds: 12,
+    defaultSeconds: 10,
     async run(ctx, durationMs) {
       ctx.load.setMix({ invalidShare: 0 });
       await wait(durationMs, ctx.signal);
@@ -55,7 +55,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summary: 'the card gateway goes down: retries, the circuit breaker opens (503 + Retry-After), then recovers',
     lookFor:
       'Errors: ProcessorUnavailableError first seen in card-gateway; the report names card-gateway as the origin; span events retry / circuit_breaker.*',
-    defaultSeconds: 25,
+    defaultSeconds: 22,
     async run(ctx, durationMs) {
       ctx.load.setMix({ invalidShare: 0 });
       await wait(durationMs * 0.25, ctx.signal);
@@ -72,16 +72,14 @@ export const SCENARIOS: readonly Scenario[] = [
     summary: 'slow queries hold every database connection: acquisition timeouts, 503 database_busy',
     lookFor:
       'Metrics db.client.connection.count{state=used} at max, pending_requests and wait_time rising; PoolTimeoutError in Errors',
-    defaultSeconds: 18,
+    defaultSeconds: 16,
     async run(ctx, durationMs) {
       ctx.load.setMix({ invalidShare: 0 });
       await wait(durationMs * 0.15, ctx.signal);
       await ctx.stack.setApiFaults({ slowQueryMs: 1500 });
       ctx.note('payment-api: queries now take 1.5 s each (pool of 5, 1 s acquisition timeout)');
-      ctx.load.setRate(ctx.baseRate * 1.5);
       await wait(durationMs * 0.6, ctx.signal);
       await ctx.stack.setApiFaults({ slowQueryMs: 0 });
-      ctx.load.setRate(ctx.baseRate);
       ctx.note('payment-api: queries fast again');
       await wait(durationMs * 0.25, ctx.signal);
     },
@@ -90,7 +88,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'bad-input',
     summary: 'half the requests are invalid: 400 naming each field, logged at WARN, never a server error',
     lookFor: 'Logs at WARN "Invalid charge request" with the invalid field names; no card number anywhere',
-    defaultSeconds: 10,
+    defaultSeconds: 8,
     async run(ctx, durationMs) {
       ctx.load.setMix({ invalidShare: 0.5 });
       try {
@@ -104,7 +102,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'deploy-regression',
     summary: 'both services are redeployed as 2.0.1, whose new processing-fee code fails every EUR charge',
     lookFor: 'Errors: a new TypeError fingerprint first seen in version 2.0.1; the report flags the regression',
-    defaultSeconds: 20,
+    defaultSeconds: 18,
     async run(ctx, durationMs) {
       ctx.load.setMix({ invalidShare: 0 });
       await wait(durationMs * 0.2, ctx.signal);

@@ -40,6 +40,8 @@ export async function startServiceProcess(options: {
   logFile: string;
   portFlag: string;
   startTimeoutMs?: number;
+  /** Node flags for the child (`--cpu-prof`, say). */
+  execArgv?: string[];
 }): Promise<ServiceProcess> {
   const fd = openSync(options.logFile, 'a');
   let child: ChildProcess;
@@ -47,6 +49,7 @@ export async function startServiceProcess(options: {
     child = fork(options.entry, [], {
       env: options.env,
       stdio: ['ignore', fd, fd, 'ipc'],
+      execArgv: options.execArgv ?? [],
       // Its own process group: a Ctrl-C in the terminal reaches the demo, which stops the services in order.
       detached: true,
     });

@@ -38,6 +38,8 @@ export interface StackOptions {
   version?: string;
   /** Extra environment for both services (tests shorten timings). */
   env?: NodeJS.ProcessEnv;
+  /** Node flags for both services (profiling: `['--cpu-prof']`). */
+  execArgv?: string[];
   /** Called when a service dies on its own (not during a deploy or stop). */
   onServiceCrash?: (service: string, detail: string) => void;
 }
@@ -54,7 +56,7 @@ export interface Stack {
   readonly gatewayKey: string;
   readonly logDir: string;
   version(): string;
-  /** Restarts both services as `version` (a deploy): gateway first, then the API, on the same ports. */
+  /** Restarts both services as `version` (a deploy) on the same ports. */
   deploy(version: string): Promise<void>;
   setGatewayFaults(patch: Partial<GatewayFaults>): Promise<void>;
   setApiFaults(patch: Partial<ApiFaults>): Promise<void>;
@@ -161,6 +163,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       env: { ...common('card-gateway'), CARD_GATEWAY_PORT: String(gatewayPort), CARD_GATEWAY_API_KEY: gatewayKey },
       logFile: join(logDir, 'card-gateway.log'),
       portFlag: '--gateway-port',
+      ...(options.execArgv ? { execArgv: options.execArgv } : {}),
     });
     gatewayPort = gateway.port;
     watch(gateway);
@@ -181,6 +184,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
       logFile: join(logDir, 'payment-api.log'),
       portFlag: '--api-port',
+      ...(options.execArgv ? { execArgv: options.execArgv } : {}),
     });
     apiPort = api.port;
     watch(api);
@@ -214,10 +218,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       deploying = true;
       try {
         version = next;
-        await gateway?.stop();
-        await startGateway();
-        await api?.stop();
-        await startApi();
+        // Both ports are known by now, so the two restarts can overlap.
+        await Promise.all([gateway?.stop(), api?.stop()]);
+        await Promise.all([startGateway(), startApi()]);
       } finally {
         deploying = false;
       }

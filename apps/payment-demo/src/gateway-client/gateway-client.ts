@@ -136,21 +136,25 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   });
   const policy = wrap(retryPolicy, breaker, timeoutPolicy);
 
+  // Observers see our error types, not cockatiel's: its timeout arrives as a TaskCancelledError.
+  const normalize = (error: unknown): unknown =>
+    error instanceof TaskCancelledError ? new GatewayTimeoutError(attemptTimeoutMs, { cause: error }) : error;
+
   let openedAt = 0;
   breaker.onStateChange((state) => {
     if (state === CircuitState.Open) openedAt = Date.now();
     const reason = state === CircuitState.Open ? breaker.lastFailure : undefined;
     emit('onBreakerStateChange', {
       state: STATE_NAMES[state],
-      reason: reason && 'error' in reason ? reason.error : undefined,
+      reason: reason && 'error' in reason ? normalize(reason.error) : undefined,
     });
   });
   retryPolicy.onRetry((event) => {
-    const error = 'error' in event ? event.error : undefined;
+    const error = 'error' in event ? normalize(event.error) : undefined;
     emit('onRetry', { attempt: event.attempt, delayMs: event.delay, error });
   });
   retryPolicy.onGiveUp((event) => {
-    if ('error' in event) emit('onGiveUp', { error: event.error });
+    if ('error' in event) emit('onGiveUp', { error: normalize(event.error) });
   });
   timeoutPolicy.onTimeout(() => emit('onTimeout', { timeoutMs: attemptTimeoutMs }));
 

@@ -1,3 +1,4 @@
+import { updateContext } from '@otelkit/core';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type AppLogger, silentLogger } from '../app-logger.js';
@@ -125,6 +126,8 @@ export async function createPaymentApi(options: PaymentApiOptions): Promise<Fast
       return reply.code(problem.status).send(problem.body);
     }
     const charge = parsed.request;
+    // The customer is the user every log line, span and error event of this request is about.
+    updateContext({ userId: charge.customerId });
     log.debug(
       {
         context: {
