@@ -5,6 +5,6 @@ const otelkit = start(); // every installed otelkit package, configured from OTE
 const server = createServer((_req, res) => res.end('ok'));
 server.listen(0, '127.0.0.1', async () => {
   await (await fetch(`http://127.0.0.1:${server.address().port}/health`)).text();
-  console.log(`started: ${otelkit.packages.join(', ') || 'nothing (no otelkit package installed)'}`);
+  console.log(`started: ${otelkit.packages.join(', ') || 'nothing'}`);
   server.close(() => otelkit.shutdown());
 });

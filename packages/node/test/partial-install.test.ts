@@ -1,25 +1,13 @@
-import {
-  copyFileSync,
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Collector } from '@otelkit/collector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type App,
   type Downstream,
   type Exit,
-  fixture,
   jsonLines,
   kill,
-  packageDir,
   run,
   spansOf,
   startApp,
@@ -27,37 +15,11 @@ import {
   startTestCollector,
   waitFor,
 } from './support/harness.js';
+import { createProjects, repoPackage } from './support/projects.js';
 
-// Projects where only some otelkit packages are installed. Each is a real node_modules: @otelkit/node copied in as a
-// package (dist + package.json, so its optional peers resolve from the project, not from this repository), and the
-// packages the project "installed" linked in. The others are simply not there.
-const repo = join(packageDir, '..', '..');
-const work = mkdtempSync(join(tmpdir(), 'otelkit-node-partial-'));
-
-function project(name: string, otelkit: string[], framework: 'fastify' | 'express'): string {
-  const dir = join(work, name);
-  const modules = join(dir, 'node_modules');
-  mkdirSync(join(modules, '@otelkit', 'node'), { recursive: true });
-  mkdirSync(join(modules, '@opentelemetry'), { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, version: '1.0.0' }));
-  copyFileSync(join(packageDir, 'package.json'), join(modules, '@otelkit', 'node', 'package.json'));
-  cpSync(join(packageDir, 'dist'), join(modules, '@otelkit', 'node', 'dist'), { recursive: true });
-  const link = (target: string, at: string) => {
-    mkdirSync(dirname(at), { recursive: true });
-    symlinkSync(realpathSync(target), at, 'dir');
-  };
-  link(join(repo, 'packages', 'core'), join(modules, '@otelkit', 'core'));
-  link(join(packageDir, 'node_modules', '@opentelemetry', 'api'), join(modules, '@opentelemetry', 'api'));
-  for (const pkg of otelkit) link(join(repo, 'packages', pkg), join(modules, '@otelkit', pkg));
-  link(join(packageDir, 'node_modules', framework), join(modules, framework));
-  const app = `app${framework === 'fastify' ? '.cjs' : '.mjs'}`;
-  copyFileSync(fixture(framework === 'fastify' ? 'fastify-app.cjs' : 'express-app.mjs'), join(dir, app));
-  return dir;
-}
-
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
-});
+const projects = createProjects();
+const project = projects.create;
+afterAll(() => projects.remove());
 
 /** What `start()` reports from inside the project, and what it printed on stderr. */
 async function startIn(dir: string, env: Record<string, string> = {}): Promise<{ packages: unknown; stderr: string }> {
@@ -192,7 +154,7 @@ describe('only some otelkit packages installed', () => {
     const dir = project('broken', ['logging'], 'fastify');
     const broken = join(dir, 'node_modules', '@otelkit', 'tracing');
     mkdirSync(broken);
-    copyFileSync(join(repo, 'packages', 'tracing', 'package.json'), join(broken, 'package.json'));
+    copyFileSync(join(repoPackage('tracing'), 'package.json'), join(broken, 'package.json'));
     const { packages, stderr } = await startIn(dir);
     expect(packages).toEqual(['logging']);
     const warnings = jsonLines(stderr);

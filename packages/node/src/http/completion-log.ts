@@ -3,8 +3,8 @@ import type { OtelkitLogger } from '@otelkit/logging';
 import type { CompletedRequest } from './server-requests.js';
 
 /**
- * What a request that matched no route is logged under — never its raw path, which may carry ids. The same spelling
- * as the completion lines of `@otelkit/logging`'s Fastify and Express glue.
+ * What a request that a framework's router matched to no route is logged under — never its raw path, which may carry
+ * ids. The same spelling as the completion lines of `@otelkit/logging`'s Fastify and Express glue.
  */
 const UNMATCHED_ROUTE = '(unmatched)';
 
@@ -13,13 +13,15 @@ const CLIENT_CLOSED = 499;
 
 /**
  * The one completion line per request, in the shape of `@otelkit/logging`'s framework glue: INFO for 1xx–3xx, WARN for
- * 4xx, ERROR for 5xx and for requests abandoned before the response finished, with method, route template, status
- * code, duration, the trace and span of the server span and the correlation id. Never throws.
+ * 4xx, ERROR for 5xx and for requests abandoned before the response finished, with method, route template (the path
+ * only where no framework router handled the request), status code, duration, the trace and span of the server span
+ * and the correlation id. Never throws.
  */
 export function completionLog(logger: OtelkitLogger): (request: CompletedRequest) => void {
   return (r) => {
     try {
-      const route = r.route ?? UNMATCHED_ROUTE;
+      // A request no router saw (a plain node:http server) has no template to give: its path is what there is.
+      const route = r.route ?? (r.routed ? UNMATCHED_ROUTE : r.path);
       const status = r.aborted ? CLIENT_CLOSED : r.statusCode;
       const request: LogRequest = {
         method: r.method,

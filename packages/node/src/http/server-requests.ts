@@ -12,6 +12,10 @@ export interface CompletedRequest {
   method: string;
   /** The route template, when a framework matched one. */
   route: string | undefined;
+  /** A framework router handled the request (without a route: none matched). */
+  routed: boolean;
+  /** The request path without its query string. */
+  path: string;
   /** The status sent, or undefined when no response headers were sent. */
   statusCode: number | undefined;
   /** The response did not finish (the client went away, the socket was destroyed). */
@@ -44,7 +48,7 @@ export function observeServerRequests(hooks: ServerRequestHooks, routes: RouteSo
   const undo: (() => void)[] = [];
   const { onComplete } = hooks;
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  const onRequest = (server: Server, req: IncomingMessage, res: ServerResponse): void => {
     if (onComplete === undefined) return;
     try {
       const startNs = process.hrtime.bigint();
@@ -60,9 +64,14 @@ export function observeServerRequests(hooks: ServerRequestHooks, routes: RouteSo
         if (done) return;
         done = true;
         try {
+          const { route, routed } = routes.describe(req, server);
+          const url = req.url ?? '/';
+          const q = url.indexOf('?');
           const request: CompletedRequest = {
             method: req.method ?? 'UNKNOWN',
-            route: routes.routeOf(req),
+            route,
+            routed,
+            path: q === -1 ? url : url.slice(0, q),
             statusCode: res.headersSent ? res.statusCode : undefined,
             aborted: !res.writableFinished,
             durationMs: Number(process.hrtime.bigint() - startNs) / 1e6,
@@ -96,8 +105,9 @@ export function observeServerRequests(hooks: ServerRequestHooks, routes: RouteSo
       if (own !== undefined) undo.push(own);
       if (onComplete !== undefined) {
         // Added before Node emits `request` for this very request, so the first request is observed too.
-        server.prependListener('request', onRequest);
-        undo.push(() => ref.deref()?.removeListener('request', onRequest));
+        const listener = (req: IncomingMessage, res: ServerResponse): void => onRequest(server, req, res);
+        server.prependListener('request', listener);
+        undo.push(() => ref.deref()?.removeListener('request', listener));
       }
     } catch {
       /* never disturb the request */

@@ -1,0 +1,130 @@
+import type { Collector } from '@otelkit/collector';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, fixture, jsonLines, kill, run, spansOf, startApp, startTestCollector } from './support/harness.js';
+
+let collector: Collector;
+const apps: App[] = [];
+beforeAll(async () => {
+  collector = await startTestCollector();
+});
+afterAll(async () => {
+  await Promise.all(apps.map(kill));
+  await collector?.stop();
+});
+
+const env = (service: string): Record<string, string> => ({
+  OTEL_SERVICE_NAME: service,
+  OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpGrpcUrl,
+  // Nothing leaves on a timer: what reaches the collector came through an exit flush.
+  OTEL_BSP_SCHEDULE_DELAY: '60000',
+  OTEL_METRIC_EXPORT_INTERVAL: '60000',
+});
+
+async function lifecycle(scenario: string, extra: Record<string, string> = {}) {
+  const child = run([fixture('lifecycle.mjs')], { ...env(`lifecycle-${scenario}`), SCENARIO: scenario, ...extra });
+  const exit = await child.exited;
+  return { exit, lines: jsonLines(child.stdout()), stderr: child.stderr() };
+}
+
+describe('exit handling', () => {
+  it('under --import: one signal handler per signal for every package, and the error handlers of @otelkit/errors', async () => {
+    const variants: Record<string, string>[] = [
+      {},
+      { SENTRY_DSN: 'http://public@127.0.0.1:9/1', OTELKIT_LOGS_EXPORTER: 'otlp' },
+    ];
+    for (const extra of variants) {
+      const child = run(['--import', '@otelkit/node/register', fixture('listeners.mjs')], {
+        ...env('listeners'),
+        ...extra,
+      });
+      const exit = await child.exited;
+      expect(exit.code, child.stderr()).toBe(0);
+      const counts = JSON.parse(child.stdout());
+      expect(counts).toMatchObject({ SIGTERM: 1, SIGINT: 1, uncaughtException: 1, unhandledRejection: 1 });
+      if (!('SENTRY_DSN' in extra)) expect(counts.beforeExit).toBe(1);
+    }
+  });
+
+  it('an app that handles SIGTERM itself decides when to exit; the signal only flushes', async () => {
+    const app = await startApp(fixture('own-sigterm.mjs'), env('own-sigterm'));
+    apps.push(app);
+    for (let i = 0; i < 3; i++)
+      await (await fetch(`${app.url}/greet/${i}`, { headers: { connection: 'close' } })).text();
+    expect(spansOf(collector, 'own-sigterm')).toEqual([]);
+    app.child.kill('SIGTERM');
+    // Not re-raised: the process ended because the app closed its server, after the flush.
+    expect(await app.exited).toEqual({ code: 0, signal: null });
+    const spans = spansOf(collector, 'own-sigterm').filter((s) => s.kind === 'server');
+    expect(spans.map((s) => s.attributes['url.path']).sort()).toEqual(['/greet/0', '/greet/1', '/greet/2']);
+  });
+
+  it('a script that runs out of work is flushed once on beforeExit and then ends', async () => {
+    const child = run(['--import', '@otelkit/node/register', fixture('run-to-end.cjs')], env('run-to-end'));
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(child.stderr()).toBe('');
+    expect(spansOf(collector, 'run-to-end').filter((s) => s.kind === 'server')).toHaveLength(3);
+    expect(spansOf(collector, 'run-to-end').filter((s) => s.kind === 'client')).toHaveLength(3);
+    const red = collector.query.red({ service: 'run-to-end', source: 'metrics' }).red;
+    expect(red.reduce((n, r) => n + r.count, 0)).toBe(3);
+    // A plain node:http server has no router: its completion lines carry the path.
+    const lines = jsonLines(child.stdout());
+    expect(lines.map((l) => l.message)).toEqual(['GET /jobs/0 200', 'GET /jobs/1 200', 'GET /jobs/2 200']);
+    expect(lines[0]?.request).not.toHaveProperty('route');
+  });
+});
+
+describe('start() from code', () => {
+  it('a second call returns the running instance with one warning; shutdown removes every handler and hook', async () => {
+    const { exit, lines, stderr } = await lifecycle('twice');
+    expect(exit.code).toBe(0);
+    expect(lines[0]).toEqual({
+      same: true,
+      packages: ['logging', 'errors', 'tracing', 'metrics'],
+      running: { SIGTERM: 1, SIGINT: 1, beforeExit: 1, uncaughtException: 1 },
+      captured: true,
+    });
+    expect(lines[1]).toEqual({
+      stopped: { SIGTERM: 0, SIGINT: 0, beforeExit: 0, uncaughtException: 0 },
+      restored: true,
+    });
+    const warnings = jsonLines(stderr);
+    expect(warnings.map((w) => (w.context as Record<string, unknown>)['otelkit.warning'])).toEqual([
+      'node.start.again',
+    ]);
+  });
+
+  it('exitHandlers: false leaves the signals to the app', async () => {
+    const { exit, lines } = await lifecycle('no-exit-handlers');
+    expect(exit.code).toBe(0);
+    expect(lines[0]).toMatchObject({ running: { SIGTERM: 0, SIGINT: 0, beforeExit: 0 } });
+  });
+
+  it('OTEL_SDK_DISABLED=true starts nothing', async () => {
+    const { exit, lines, stderr } = await lifecycle('default', { OTEL_SDK_DISABLED: 'true' });
+    expect(exit.code).toBe(0);
+    expect(lines[0]).toEqual({
+      packages: [],
+      running: { SIGTERM: 0, SIGINT: 0, beforeExit: 0, uncaughtException: 0 },
+    });
+    expect(stderr).toBe('');
+  });
+
+  it('invalid options: one ConfigError listing each, nothing started', async () => {
+    const { exit, lines } = await lifecycle('invalid-options');
+    expect(exit.code).toBe(0);
+    expect(lines[0]).toEqual({
+      name: 'ConfigError',
+      code: 'OTELKIT_CONFIG_INVALID',
+      fields: ['options.packages[1]', 'options.consoleCapture', 'options.shutdownTimeoutMs'],
+      running: { SIGTERM: 0, SIGINT: 0, beforeExit: 0, uncaughtException: 0 },
+    });
+  });
+
+  it('console capture asked for in code without logging started: ConfigError', async () => {
+    const { lines } = await lifecycle('capture-without-logging');
+    expect(lines[0]).toMatchObject({ code: 'OTELKIT_CONFIG_INVALID' });
+    expect(lines[0]?.message).toContain(
+      'options.consoleCapture=true: expected false unless @otelkit/logging is installed and started',
+    );
+  });
+});
