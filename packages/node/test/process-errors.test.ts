@@ -36,6 +36,6 @@ describe.each(['express-app.mjs', 'fastify-app.cjs'])('an uncaught exception in 
       'the error group of the crash',
     );
     expect(group.sources.sentry).toBe(1);
-    expect(group.fingerprint).toBe((fatal?.error as { fingerprint?: string }).fingerprint);
+    expect(group.fingerprint).toBe((fatal?.error as { fingerprint?: string } | undefined)?.fingerprint);
   });
 });
