@@ -92,22 +92,27 @@ describe.each(modes)('idempotent charges on %s', (mode) => {
   it.skipIf(skip)('never double-charges a retry after a gateway timeout', async () => {
     const key = newKey('timeout');
     const body = chargeBody({ amount: 42 });
-    // The gateway charges, then answers too late for every attempt.
-    stack.gateway.setFaults({ timeoutRate: 1, timeoutMs: 1500 });
+    // The gateway charges, then answers later than every attempt waits.
+    const slow = await startDomainStack({
+      mode,
+      faults: { timeoutRate: 1, timeoutMs: 1200 },
+      client: { attemptTimeoutMs: 300 },
+    });
     try {
-      const first = await postCharge(stack.apiUrl, body, key);
+      const first = await postCharge(slow.apiUrl, body, key);
       expect(first.status).toBe(504);
       expect(first.body).toMatchObject({ error: { code: 'gateway_timeout' } });
-    } finally {
-      stack.gateway.setFaults({ timeoutRate: 0 });
-    }
-    expect(stack.gateway.ledger.stats(key).charges).toBe(1);
+      expect(slow.gateway.ledger.stats(key).charges).toBe(1);
 
-    const retried = await postCharge(stack.apiUrl, body, key);
-    expect(retried.status).toBe(201);
-    expect(stack.gateway.ledger.stats(key).charges).toBe(1);
-    const payment = await getJson(`${stack.apiUrl}/api/v1/payments/${retried.body.id}`);
-    expect(payment.body).toMatchObject({ status: 'succeeded', attempts: 2 });
+      slow.gateway.setFaults({ timeoutRate: 0 });
+      const retried = await postCharge(slow.apiUrl, body, key);
+      expect(retried.status).toBe(201);
+      expect(slow.gateway.ledger.stats(key).charges).toBe(1);
+      const payment = await getJson(`${slow.apiUrl}/api/v1/payments/${retried.body.id}`);
+      expect(payment.body).toMatchObject({ status: 'succeeded', attempts: 2 });
+    } finally {
+      await slow.close();
+    }
   });
 });
 

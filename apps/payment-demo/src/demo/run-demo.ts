@@ -215,7 +215,10 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<{ workDir: 
   say('');
   if (options.keep && !interrupted) {
     say(`The stack is up. Explore: ${stack.uiUrl}`);
-    say(`  curl -H 'Authorization: Bearer ${stack.apiKey}' ${stack.apiUrl}/ready`);
+    say(`  curl ${stack.apiUrl}/ready`);
+    say(
+      `  curl -X POST ${stack.apiUrl}/api/v1/payments/charge -H 'Authorization: Bearer ${stack.apiKey}' -H 'Idempotency-Key: try-1' -H 'content-type: application/json' -d '{"amount":12.5,"currency":"EUR","customerId":"3f2b6c1e-8a4d-4e2f-9b7a-1c2d3e4f5a6b","paymentMethodId":"pm_card_visa"}'`,
+    );
     say('Ctrl-C stops everything.');
     await (options.keepUntil ?? new Promise(() => {}));
     say('Stopping …');

@@ -81,7 +81,8 @@ export async function startDomainStack(options: DomainStackOptions): Promise<Dom
   const client = createGatewayClient({
     baseUrl: gatewayUrl,
     apiKey: gatewayKey,
-    attemptTimeoutMs: 1000,
+    // Generous: a loaded CI machine must not turn a slow answer into a retry the assertions did not expect.
+    attemptTimeoutMs: 3000,
     initialBackoffMs: 20,
     maxBackoffMs: 100,
     halfOpenAfterMs: 500,
