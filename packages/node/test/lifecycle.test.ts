@@ -73,6 +73,16 @@ describe('exit handling', () => {
   });
 });
 
+describe('worker threads', () => {
+  it('inherit --import but start nothing: the main thread covers the process', async () => {
+    const child = run(['--import', '@otelkit/node/register', fixture('worker-app.mjs')], env('workers'));
+    expect(await child.exited, child.stderr()).toEqual({ code: 0, signal: null });
+    expect(jsonLines(child.stdout()).map((l) => l.message)).toEqual(['GET /main 200']);
+    const servers = spansOf(collector, 'workers').filter((s) => s.kind === 'server');
+    expect(servers.map((s) => s.attributes['url.path'])).toEqual(['/main']);
+  });
+});
+
 describe('start() from code', () => {
   it('a second call returns the running instance with one warning; shutdown removes every handler and hook', async () => {
     const { exit, lines, stderr } = await lifecycle('twice');
