@@ -1,6 +1,17 @@
+import { connect } from 'node:net';
 import type { Collector } from '@otelkit/collector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, fixture, jsonLines, kill, run, spansOf, startApp, startTestCollector } from './support/harness.js';
+import {
+  type App,
+  fixture,
+  jsonLines,
+  kill,
+  run,
+  spansOf,
+  startApp,
+  startTestCollector,
+  waitFor,
+} from './support/harness.js';
 
 let collector: Collector;
 const apps: App[] = [];
@@ -66,10 +77,28 @@ describe('exit handling', () => {
     expect(spansOf(collector, 'run-to-end').filter((s) => s.kind === 'client')).toHaveLength(3);
     const red = collector.query.red({ service: 'run-to-end', source: 'metrics' }).red;
     expect(red.reduce((n, r) => n + r.count, 0)).toBe(3);
-    // A plain node:http server has no router: its completion lines carry the path.
+    // A plain node:http server has no router: its completion lines carry the path, never the query string.
     const lines = jsonLines(child.stdout());
     expect(lines.map((l) => l.message)).toEqual(['GET /jobs/0 200', 'GET /jobs/1 200', 'GET /jobs/2 200']);
+    expect(lines[0]?.request).toMatchObject({ method: 'GET', path: '/jobs/0', status_code: 200 });
     expect(lines[0]?.request).not.toHaveProperty('route');
+    expect(child.stdout()).not.toContain('attempt');
+  });
+
+  it('a request the client abandons gets its completion line too: ERROR, status 499, aborted', async () => {
+    const app = await startApp(fixture('slow-http.mjs'), env('abandoned'));
+    apps.push(app);
+    const socket = connect(Number(new URL(app.url).port), '127.0.0.1');
+    socket.write('GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await waitFor(() => app.stderr().includes('received /slow'), 'the request to arrive');
+    socket.destroy();
+    const line = await waitFor(() => jsonLines(app.stdout())[0], 'the completion line');
+    expect(line).toMatchObject({
+      level: 'ERROR',
+      message: 'GET /slow 499',
+      request: { method: 'GET', path: '/slow', status_code: 499 },
+      context: { aborted: true, logger: 'http' },
+    });
   });
 });
 
