@@ -203,6 +203,30 @@ describe('the demo, end to end (PGlite)', () => {
     }
   });
 
+  it('serves the Prometheus exposition (of the running 2.0.1): RED, pool, breaker and the payments metric the alert rules read', async () => {
+    const text = await fetch(`${demo.stack.apiUrl}/metrics`).then((r) => r.text());
+    expect(text).toMatch(/^payments_total\{outcome="success",/m);
+    expect(text).toMatch(/^payments_total\{outcome="error",/m);
+    expect(text).toMatch(
+      /^db_client_connection_count\{db_client_connection_pool_name="payments-pglite",db_client_connection_state="used"/m,
+    );
+    expect(text).toMatch(/^card_gateway_circuit_breaker_state\w*\{/m);
+    expect(text).toMatch(/^http_server_request_duration_seconds_count\{[^}]*http_route="\/api\/v1\/payments\/charge"/m);
+  });
+
+  it('logs invalid input at WARN naming the fields, and card numbers only masked', async () => {
+    const { logs } = await api<{ logs: (LogLine & { context?: Record<string, unknown> })[] }>(
+      demo,
+      'api/logs?level=WARN&q=Invalid%20charge%20request&limit=50',
+    );
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs[0]!.context?.invalid_fields).toEqual(expect.arrayContaining([expect.any(String)]));
+    const all = await api<{ logs: { context?: { card?: unknown } }[] }>(demo, 'api/logs?limit=5000');
+    const cards = all.logs.map((l) => l.context?.card).filter((c): c is string => typeof c === 'string');
+    expect(cards.length).toBeGreaterThan(0);
+    for (const card of cards) expect(card).toMatch(/^\*{4} \*{4} \*{4} \d{4}$/);
+  });
+
   it('names card-gateway as the origin of the gateway outage', () => {
     expect(outageReport.representativeTrace?.origin?.service).toBe('card-gateway');
     expect(outageReport.topErrors[0]?.firstSeenService).toBe('card-gateway');
