@@ -66,7 +66,7 @@ describe('misconfiguration', () => {
     nothingReachedTheCollector();
   });
 
-  it('a problem only a later package knows (tracing's protocol) stops the ones started before it: nothing half-started', async () => {
+  it('a problem only a later package knows (the traces protocol) stops the ones started before it: nothing half-started', async () => {
     const { exit, stdout, stderr } = await startWith('express-app.mjs', {
       OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
     });
