@@ -45,7 +45,10 @@ function integer(flag: string, value: string | undefined, min: number, max: numb
 async function main(): Promise<void> {
   let values: Record<string, string | boolean | undefined>;
   try {
+    // `pnpm demo -- --keep` hands the `--` through; it separates nothing here.
+    const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'));
     ({ values } = parseArgs({
+      args,
       options: {
         scenario: { type: 'string' },
         duration: { type: 'string' },
