@@ -46,9 +46,15 @@ bench
 
 await bench.run();
 const rows = bench.tasks.map((t) => ({ name: t.name, hz: t.result.throughput?.mean ?? t.result.hz }));
-printRatios('Redact + serialize the example record (higher is better)', rows.slice(0, 3).concat(rows.slice(5)), 'JSON.stringify');
+printRatios(
+  'Redact + serialize the example record (higher is better)',
+  rows.slice(0, 3).concat(rows.slice(5)),
+  'JSON.stringify',
+);
 printRatios('Same, with ids that differ on every record', rows.slice(3, 5), 'JSON.stringify (varied ids)');
 const cost = rows[0].hz / rows[1].hz;
 const costVaried = rows[3].hz / rows[4].hz;
-console.log(`\notelkit redact+stringify costs ${cost.toFixed(2)}x a plain JSON.stringify (${costVaried.toFixed(2)}x with varied ids); target <= 2x`);
+console.log(
+  `\notelkit redact+stringify costs ${cost.toFixed(2)}x a plain JSON.stringify (${costVaried.toFixed(2)}x with varied ids); target <= 2x`,
+);
 if (sink === 0) console.log('');

@@ -94,7 +94,7 @@ beforeAll(async () => {
 afterAll(() => {
   registry?.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe('pnpm rescope + publish to a private registry', () => {
   it('rewrites names, references, imports and the registry', () => {
