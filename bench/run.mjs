@@ -11,7 +11,11 @@ const files = readdirSync(dir)
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
   .sort();
 if (files.length === 0) {
-  console.error(`no benchmark matches ${wanted.join(', ')}; available: ${readdirSync(dir).filter((f) => f.endsWith('.bench.mjs')).join(', ')}`);
+  console.error(
+    `no benchmark matches ${wanted.join(', ')}; available: ${readdirSync(dir)
+      .filter((f) => f.endsWith('.bench.mjs'))
+      .join(', ')}`,
+  );
   process.exit(2);
 }
 let failed = 0;
