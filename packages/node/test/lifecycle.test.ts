@@ -85,6 +85,16 @@ describe('exit handling', () => {
     expect(child.stdout()).not.toContain('attempt');
   });
 
+  it('OTELKIT_LOG_LEVEL=info,http=warn keeps the completion lines of successful requests off', async () => {
+    const child = run(['--import', '@otelkit/node/register', fixture('run-to-end.cjs')], {
+      ...env('quiet-http'),
+      OTELKIT_LOG_LEVEL: 'info,http=warn',
+    });
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(jsonLines(child.stdout())).toEqual([]);
+    expect(spansOf(collector, 'quiet-http').filter((s) => s.kind === 'server')).toHaveLength(3);
+  });
+
   it('a request the client abandons gets its completion line too: ERROR, status 499, aborted', async () => {
     const app = await startApp(fixture('slow-http.mjs'), env('abandoned'));
     apps.push(app);
