@@ -112,6 +112,36 @@ describe('exit handling', () => {
   });
 });
 
+describe('console capture', () => {
+  it('OTELKIT_CONSOLE_CAPTURE=true turns each console call into one record at its level, an Error as `error`', async () => {
+    const child = run(['--import', '@otelkit/node/register', fixture('console-app.mjs')], {
+      ...env('console-app'),
+      OTELKIT_CONSOLE_CAPTURE: 'true',
+      OTELKIT_LOG_LEVEL: 'debug',
+    });
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(child.stderr()).toBe('');
+    const lines = jsonLines(child.stdout());
+    expect(lines.map((l) => [l.level, l.message])).toEqual([
+      ['DEBUG', 'cache warm: 3 entries'],
+      ['INFO', 'order o-42 accepted'],
+      ['INFO', "{ queue: 'email', depth: 2 }"],
+      ['WARN', 'slow gateway'],
+      ['ERROR', 'payment failed TypeError: card expired'],
+    ]);
+    expect(lines.every((l) => (l.context as { logger?: string }).logger === 'console')).toBe(true);
+    expect(lines[4]?.error).toMatchObject({ type: 'TypeError', message: 'card expired' });
+    expect((lines[4]?.error as { stack_trace?: string } | undefined)?.stack_trace).toContain('console-app.mjs');
+  });
+
+  it('is off by default: console output stays plain text', async () => {
+    const child = run(['--import', '@otelkit/node/register', fixture('console-app.mjs')], env('console-plain'));
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(child.stdout()).toBe("cache warm: 3 entries\norder o-42 accepted\n{ queue: 'email', depth: 2 }\n");
+    expect(child.stderr()).toContain('slow gateway\npayment failed TypeError: card expired');
+  });
+});
+
 describe('worker threads', () => {
   it('inherit --import but start nothing: the main thread covers the process', async () => {
     const child = run(['--import', '@otelkit/node/register', fixture('worker-app.mjs')], env('workers'));
