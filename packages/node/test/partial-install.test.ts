@@ -85,6 +85,20 @@ describe('only some otelkit packages installed', () => {
   it('logging + metrics: completion lines and RED metrics; tracing and errors skipped silently', async () => {
     const dir = project('logging-metrics', ['logging', 'metrics'], 'fastify');
     expect(await startedPackages(dir)).toEqual(['logging', 'metrics']);
+    // Asked for in code, a package that is not installed is a ConfigError.
+    const asked = run(
+      [
+        '--input-type=module',
+        '-e',
+        "import { start } from '@otelkit/node'; start({ packages: ['metrics', 'tracing'] });",
+      ],
+      {},
+      dir,
+    );
+    expect((await asked.exited).code).toBe(1);
+    expect(asked.stderr()).toContain(
+      'options.packages[1]="tracing": expected an installed package (install @otelkit/tracing, or leave it out)',
+    );
     const before = downstream.traceparents.length;
     const { app, exit, statuses } = await drive(dir, 'app.cjs', env('partial-logging-metrics'));
     apps.push(app);

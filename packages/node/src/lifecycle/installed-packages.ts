@@ -24,6 +24,11 @@ const SPECIFIERS: Record<SignalPackage, string> = {
 
 const requireHere = createRequire(import.meta.url);
 
+/** The npm name of a signal package. */
+export function packageName(name: SignalPackage): string {
+  return SPECIFIERS[name];
+}
+
 /**
  * The signal packages installed beside this one, resolved from here as optional peer dependencies are. Absent ones
  * are left out silently; one whose directory is there but whose entry does not resolve (a broken or half-written

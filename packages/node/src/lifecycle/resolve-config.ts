@@ -1,4 +1,5 @@
 import { ConfigError, type ConfigProblem, loadConfig, type OtelkitConfig, warnOnce } from '@otelkit/core';
+import { packageName } from './installed-packages.js';
 import { SIGNAL_PACKAGES, type SignalPackage, type StartOptions } from './options.js';
 
 /** Options and environment, validated once: code wins over env, env over defaults. */
@@ -75,7 +76,7 @@ export function resolveConfig(
         problems.push({
           field: `options.packages[${i}]`,
           value: name,
-          expected: `an installed package (install @otelkit/${name}, or leave it out)`,
+          expected: `an installed package (install ${packageName(name)}, or leave it out)`,
         });
       } else if (!packages.includes(name)) packages.push(name);
     });
