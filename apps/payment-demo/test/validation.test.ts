@@ -131,3 +131,22 @@ describe('payment-api input handling', () => {
     });
   });
 });
+
+describe('payment-api authentication', () => {
+  let stack: DomainStack;
+  beforeAll(async () => {
+    stack = await startDomainStack({ mode: 'pglite', api: { apiKey: 'sk_test_123' } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('requires the bearer key on /api/* only', async () => {
+    expect((await postCharge(stack.apiUrl, chargeBody(), newKey())).status).toBe(401);
+    const wrong = await postCharge(stack.apiUrl, chargeBody(), newKey(), { authorization: 'Bearer sk_test_124' });
+    expect(wrong.status).toBe(401);
+    const right = await postCharge(stack.apiUrl, chargeBody(), newKey(), { authorization: 'Bearer sk_test_123' });
+    expect(right.status).toBe(201);
+    expect((await getJson(`${stack.apiUrl}/health`)).status).toBe(200);
+  });
+});

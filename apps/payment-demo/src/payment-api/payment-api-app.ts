@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { updateContext } from '@otelkit/core';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -96,10 +97,14 @@ export async function createPaymentApi(options: PaymentApiOptions): Promise<Fast
   });
 
   if (options.apiKey) {
-    const expected = `Bearer ${options.apiKey}`;
+    const expected = Buffer.from(`Bearer ${options.apiKey}`);
+    const authorized = (header: string | undefined) => {
+      const given = Buffer.from(header ?? '');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    };
     app.addHook('onRequest', async (request, reply) => {
       if (!request.url.startsWith('/api/')) return;
-      if (request.headers.authorization !== expected) {
+      if (!authorized(request.headers.authorization)) {
         log.warn({ context: { path: request.routeOptions.url } }, 'Unauthenticated request refused');
         return reply.code(401).send({ error: { code: 'unauthorized', message: 'A valid API key is required' } });
       }
