@@ -1,5 +1,13 @@
 import { createRequire, register } from 'node:module';
-import { context, propagation, type TextMapPropagator, type Tracer, trace } from '@opentelemetry/api';
+import {
+  context,
+  createNoopMeter,
+  type MeterProvider,
+  propagation,
+  type TextMapPropagator,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator } from '@opentelemetry/core';
 import { type Instrumentation, registerInstrumentations } from '@opentelemetry/instrumentation';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -18,6 +26,9 @@ import { installExitHooks } from './exit-hooks.js';
 import type { InstrumentationName, TracingOptions } from './options.js';
 import { type ResolvedTracingConfig, resolveConfig } from './resolve-config.js';
 import { samplerFromConfig } from './sampler-from-config.js';
+
+const noopMeter = createNoopMeter();
+const NO_METRICS: MeterProvider = { getMeter: () => noopMeter };
 
 /** The running tracing, as `startTracing` returns it. */
 export interface Tracing {
@@ -167,7 +178,13 @@ export function startTracing(options: TracingOptions = {}): Tracing {
   const { instrumentations: named, enabled } = loadInstrumentations(config.instrumentations.names);
   const instrumentations: Instrumentation[] = [...named, ...config.instrumentations.custom];
   registerEsmHook(enabled);
-  const unregister = registerInstrumentations({ instrumentations, tracerProvider: provider });
+  // Instrumentations get a no-op meter provider: HTTP client/server metrics are @otelkit/metrics' job, and an
+  // instrumentation that also recorded `http.client.request.duration` would double it whichever package starts first.
+  const unregister = registerInstrumentations({
+    instrumentations,
+    tracerProvider: provider,
+    meterProvider: NO_METRICS,
+  });
 
   const flush = (timeoutMs = config.shutdownTimeoutMs) => processor.forceFlush(timeoutMs);
   let removeExitHooks = () => {};
