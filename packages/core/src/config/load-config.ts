@@ -57,7 +57,13 @@ export interface OtelkitConfig {
     /** `OTEL_EXPORTER_PROMETHEUS_HOST` / `_PORT` for the pull endpoint. */
     prometheus: { host: string; port: number };
   };
-  logs: { level: LogLevelSpec; exporter: 'none' | 'otlp'; debugSampleRatio: number };
+  logs: {
+    level: LogLevelSpec;
+    exporter: 'none' | 'otlp';
+    debugSampleRatio: number;
+    /** `OTELKIT_CONSOLE_CAPTURE`: zero-code start turns `console.*` calls into log records. */
+    consoleCapture: boolean;
+  };
   redaction: { pii: boolean; keys: string[] };
 }
 
@@ -237,6 +243,7 @@ export function loadConfig(env: Env = process.env): OtelkitConfig {
       level: level ?? { default: 'info', overrides: {} },
       exporter: readEnum(env, 'OTELKIT_LOGS_EXPORTER', ['none', 'otlp'] as const, problems) ?? 'none',
       debugSampleRatio: readNumber(env, 'OTELKIT_DEBUG_SAMPLE_RATIO', problems, { min: 0, max: 1 }) ?? 0,
+      consoleCapture: readBoolean(env, 'OTELKIT_CONSOLE_CAPTURE', problems) ?? false,
     },
     redaction: {
       pii: readBoolean(env, 'OTELKIT_REDACT_PII', problems) ?? true,

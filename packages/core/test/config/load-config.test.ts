@@ -37,7 +37,7 @@ describe('loadConfig defaults', () => {
         exporters: ['otlp'],
         prometheus: { host: 'localhost', port: 9464 },
       },
-      logs: { level: { default: 'info', overrides: {} }, exporter: 'none', debugSampleRatio: 0 },
+      logs: { level: { default: 'info', overrides: {} }, exporter: 'none', debugSampleRatio: 0, consoleCapture: false },
       redaction: { pii: true, keys: [] },
     });
   });

@@ -11,17 +11,6 @@ export interface ResolvedConfig {
   shutdownTimeoutMs: number;
 }
 
-/** `OTELKIT_CONSOLE_CAPTURE`, read with the same spelling rules as core's booleans. */
-function consoleCaptureFromEnv(env: NodeJS.ProcessEnv, problems: ConfigProblem[]): boolean | undefined {
-  const raw = env.OTELKIT_CONSOLE_CAPTURE?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  const lower = raw.toLowerCase();
-  if (lower === 'true' || lower === '1') return true;
-  if (lower === 'false' || lower === '0') return false;
-  problems.push({ field: 'OTELKIT_CONSOLE_CAPTURE', value: raw, expected: 'true or false' });
-  return undefined;
-}
-
 function isSignalPackage(value: unknown): value is SignalPackage {
   return typeof value === 'string' && (SIGNAL_PACKAGES as readonly string[]).includes(value);
 }
@@ -84,7 +73,8 @@ export function resolveConfig(
   // Start order is SIGNAL_PACKAGES' order, whatever order the caller listed them in.
   packages.sort((a, b) => SIGNAL_PACKAGES.indexOf(a) - SIGNAL_PACKAGES.indexOf(b));
 
-  const envCapture = consoleCaptureFromEnv(env, problems);
+  // `OTELKIT_CONSOLE_CAPTURE` is read (and its bad values reported) by core's loadConfig.
+  const envCapture = config?.logs.consoleCapture;
   let ignored: string | undefined;
   let consoleCapture = options.consoleCapture ?? envCapture ?? false;
   if (typeof consoleCapture !== 'boolean') {
