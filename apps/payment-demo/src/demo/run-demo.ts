@@ -118,6 +118,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       signal?.addEventListener('abort', onAbort, { once: true });
       load.setScenario(name);
       load.setRate(baseRate);
+      load.resetWindow();
       load.start(name);
       progress.beginScenario(name, scenario.summary, ms);
       try {

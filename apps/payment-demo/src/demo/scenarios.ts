@@ -31,6 +31,13 @@ export type ScenarioName = 'normal' | 'gateway-outage' | 'pool-exhaustion' | 'ba
 
 const wait = (ms: number, signal: AbortSignal) => sleep(Math.max(0, ms), undefined, { signal });
 
+/** Waits until a share of the scenario's time has passed since it began, so slow steps (a restart) eat into the
+ * following phase instead of stretching the scenario. */
+function phases(durationMs: number, signal: AbortSignal): (share: number) => Promise<void> {
+  const start = Date.now();
+  return (share) => wait(start + durationMs * share - Date.now(), signal);
+}
+
 /** Pauses the load and waits for the requests in flight (before a restart, so no request hits a closed port). */
 async function drain(load: LoadGenerator, rate: number, signal: AbortSignal): Promise<() => void> {
   load.setRate(0);
@@ -57,14 +64,18 @@ export const SCENARIOS: readonly Scenario[] = [
       'Errors: ProcessorUnavailableError first seen in card-gateway; the report names card-gateway as the origin; span events retry / circuit_breaker.*',
     defaultSeconds: 22,
     async run(ctx, durationMs) {
+      const until = phases(durationMs, ctx.signal);
       ctx.load.setMix({ invalidShare: 0 });
-      await wait(durationMs * 0.25, ctx.signal);
+      await until(0.25);
       await ctx.stack.setGatewayFaults({ outage: true });
       ctx.note('card-gateway: full outage (every charge answered 503)');
-      await wait(durationMs * 0.4, ctx.signal);
-      await ctx.stack.setGatewayFaults({ outage: false });
+      try {
+        await until(0.65);
+      } finally {
+        await ctx.stack.setGatewayFaults({ outage: false });
+      }
       ctx.note('card-gateway: back up — the breaker half-opens, a trial call closes it');
-      await wait(durationMs * 0.35, ctx.signal);
+      await until(1);
     },
   },
   {
@@ -74,14 +85,18 @@ export const SCENARIOS: readonly Scenario[] = [
       'Metrics db.client.connection.count{state=used} at max, pending_requests and wait_time rising; PoolTimeoutError in Errors',
     defaultSeconds: 16,
     async run(ctx, durationMs) {
+      const until = phases(durationMs, ctx.signal);
       ctx.load.setMix({ invalidShare: 0 });
-      await wait(durationMs * 0.15, ctx.signal);
+      await until(0.15);
       await ctx.stack.setApiFaults({ slowQueryMs: 1500 });
       ctx.note('payment-api: queries now take 1.5 s each (pool of 5, 1 s acquisition timeout)');
-      await wait(durationMs * 0.6, ctx.signal);
-      await ctx.stack.setApiFaults({ slowQueryMs: 0 });
+      try {
+        await until(0.75);
+      } finally {
+        await ctx.stack.setApiFaults({ slowQueryMs: 0 });
+      }
       ctx.note('payment-api: queries fast again');
-      await wait(durationMs * 0.25, ctx.signal);
+      await until(1);
     },
   },
   {
@@ -104,15 +119,16 @@ export const SCENARIOS: readonly Scenario[] = [
     lookFor: 'Errors: a new TypeError fingerprint first seen in version 2.0.1; the report flags the regression',
     defaultSeconds: 18,
     async run(ctx, durationMs) {
+      const until = phases(durationMs, ctx.signal);
       ctx.load.setMix({ invalidShare: 0 });
-      await wait(durationMs * 0.2, ctx.signal);
+      await until(0.2);
       const resume = await drain(ctx.load, ctx.baseRate, ctx.signal);
       const from = ctx.stack.version();
       ctx.note(`deploying 2.0.1 (was ${from}): restarting card-gateway and payment-api`);
       await ctx.stack.deploy('2.0.1');
       ctx.note('running 2.0.1');
       resume();
-      await wait(durationMs * 0.8, ctx.signal);
+      await until(1);
     },
   },
 ];
