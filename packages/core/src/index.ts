@@ -26,6 +26,7 @@ export {
   isValidCorrelationId,
   newCorrelationId,
   runWithContext,
+  setOtelkitContext,
   updateContext,
 } from './context/context.js';
 export type { ErrorClassification, ErrorFacts, ErrorMatcher, ErrorRule } from './errors/classify-error.js';

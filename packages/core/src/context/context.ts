@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { type Context, createContextKey, context as otelContext, ROOT_CONTEXT } from '@opentelemetry/api';
 import { globalSlot } from '../internal/global-slot.js';
 import { uuidv7 } from './uuid-v7.js';
 
@@ -67,6 +68,54 @@ export function correlationIdFrom(headers: HeadersLike | undefined | null): stri
   return isValidCorrelationId(raw) ? raw : uuidv7();
 }
 
+// When an OpenTelemetry SDK has registered a context manager, the otelkit context rides in the OpenTelemetry
+// context: one AsyncLocalStorage per request instead of two. Without one (logging alone, no SDK), core's own
+// storage carries it. Reads look in both, so a context set before the SDK started is still found.
+const OTEL_KEY = createContextKey('otelkit.context.v1');
+const PROBE_KEY = createContextKey('otelkit.context.probe');
+let probedManager: unknown;
+let managerPropagates = false;
+
+function otelPropagates(): boolean {
+  let manager: unknown;
+  try {
+    const getter = (otelContext as unknown as { _getContextManager?: () => unknown })._getContextManager;
+    manager = typeof getter === 'function' ? getter.call(otelContext) : undefined;
+  } catch {
+    manager = undefined;
+  }
+  if (manager !== undefined && manager === probedManager) return managerPropagates;
+  let propagates = false;
+  try {
+    propagates = otelContext.with(
+      ROOT_CONTEXT.setValue(PROBE_KEY, true),
+      () => otelContext.active().getValue(PROBE_KEY) === true,
+    );
+  } catch {
+    propagates = false;
+  }
+  probedManager = manager;
+  managerPropagates = propagates;
+  return propagates;
+}
+
+function current(): OtelkitContext | undefined {
+  return (otelContext.active().getValue(OTEL_KEY) as OtelkitContext | undefined) ?? storage().getStore();
+}
+
+function merge(values: Partial<OtelkitContext>, parent: OtelkitContext | undefined): OtelkitContext {
+  const next: OtelkitContext = {
+    correlationId: isValidCorrelationId(values.correlationId)
+      ? values.correlationId
+      : (parent?.correlationId ?? uuidv7()),
+  };
+  const userId = values.userId ?? parent?.userId;
+  const sessionId = values.sessionId ?? parent?.sessionId;
+  if (userId !== undefined) next.userId = String(userId).slice(0, 256);
+  if (sessionId !== undefined) next.sessionId = String(sessionId).slice(0, 256);
+  return next;
+}
+
 /**
  * Runs `fn` with an otelkit context; fields not given are inherited from the enclosing context. An invalid
  * correlation id is replaced by a new one rather than propagated.
@@ -77,22 +126,29 @@ export function correlationIdFrom(headers: HeadersLike | undefined | null): stri
  * ```
  */
 export function runWithContext<R>(context: Partial<OtelkitContext>, fn: () => R): R {
-  const parent = storage().getStore();
-  const next: OtelkitContext = {
-    correlationId: isValidCorrelationId(context.correlationId)
-      ? context.correlationId
-      : (parent?.correlationId ?? uuidv7()),
-  };
-  const userId = context.userId ?? parent?.userId;
-  const sessionId = context.sessionId ?? parent?.sessionId;
-  if (userId !== undefined) next.userId = String(userId).slice(0, 256);
-  if (sessionId !== undefined) next.sessionId = String(sessionId).slice(0, 256);
+  const next = merge(context, current());
+  if (otelPropagates()) return otelContext.with(otelContext.active().setValue(OTEL_KEY, next), fn);
   return storage().run(next, fn);
+}
+
+/**
+ * An OpenTelemetry `Context` that also carries an otelkit context (fields not given are inherited from `parent`'s
+ * or the current one): for instrumentations that already enter a context per request, so one `context.with` sets
+ * both the span and the correlation.
+ *
+ * @example
+ * ```ts
+ * context.with(setOtelkitContext(trace.setSpan(extracted, span), { correlationId }), handler);
+ * ```
+ */
+export function setOtelkitContext(parent: Context, values: Partial<OtelkitContext>): Context {
+  const inherited = (parent.getValue(OTEL_KEY) as OtelkitContext | undefined) ?? current();
+  return parent.setValue(OTEL_KEY, merge(values, inherited));
 }
 
 /** The current otelkit context, or `undefined` outside {@link runWithContext}. */
 export function getContext(): Readonly<OtelkitContext> | undefined {
-  return storage().getStore();
+  return current();
 }
 
 /**
@@ -100,9 +156,9 @@ export function getContext(): Readonly<OtelkitContext> | undefined {
  * outside a context.
  */
 export function updateContext(patch: Pick<Partial<OtelkitContext>, 'userId' | 'sessionId'>): boolean {
-  const current = storage().getStore();
-  if (!current) return false;
-  if (patch.userId !== undefined) current.userId = String(patch.userId).slice(0, 256);
-  if (patch.sessionId !== undefined) current.sessionId = String(patch.sessionId).slice(0, 256);
+  const ctx = current();
+  if (!ctx) return false;
+  if (patch.userId !== undefined) ctx.userId = String(patch.userId).slice(0, 256);
+  if (patch.sessionId !== undefined) ctx.sessionId = String(patch.sessionId).slice(0, 256);
   return true;
 }

@@ -20,7 +20,7 @@ import {
   CORRELATION_ID_HEADER,
   isValidCorrelationId,
   newCorrelationId,
-  runWithContext,
+  setOtelkitContext,
 } from '@otelkit/core';
 import { CORRELATION_BAGGAGE_KEY, withCorrelationBaggage } from '../propagation/correlation-propagator.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
@@ -125,40 +125,39 @@ class HttpServerInstrumentation implements Instrumentation {
       // Instrumentation trouble must never reach the request.
       return handle();
     }
-    return context.with(ctx, () =>
-      runWithContext({ correlationId }, () => {
-        bindEmitters(req, res);
-        let failed = false;
-        let ended = false;
-        const fail = (error: unknown) => {
-          if (ended) return;
-          ended = true;
-          failed = true;
-          const e = error instanceof Error ? error : new Error(String(error));
-          span.setAttribute(ATTR.errorType, e.name);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
-          span.recordException(e);
-          span.end();
-        };
-        res.on('close', () => {
-          if (failed || ended) return;
-          ended = true;
-          const status = res.statusCode;
-          span.setAttribute(ATTR.statusCode, status);
-          if (rpc.route !== undefined) span.setAttribute(ATTR.route, rpc.route);
-          if (!(status >= 100 && status < 500)) span.setStatus({ code: SpanStatusCode.ERROR });
-          if (rpc.route) span.updateName(`${req.method || 'GET'} ${rpc.route}`);
-          span.end();
-        });
-        res.on(errorMonitor, fail);
-        try {
-          return handle();
-        } catch (error) {
-          fail(error);
-          throw error;
-        }
-      }),
-    );
+    // One context per request carries the span and the otelkit correlation context together.
+    return context.with(setOtelkitContext(ctx, { correlationId }), () => {
+      bindEmitters(req, res);
+      let failed = false;
+      let ended = false;
+      const fail = (error: unknown) => {
+        if (ended) return;
+        ended = true;
+        failed = true;
+        const e = error instanceof Error ? error : new Error(String(error));
+        span.setAttribute(ATTR.errorType, e.name);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+        span.recordException(e);
+        span.end();
+      };
+      res.on('close', () => {
+        if (failed || ended) return;
+        ended = true;
+        const status = res.statusCode;
+        span.setAttribute(ATTR.statusCode, status);
+        if (rpc.route !== undefined) span.setAttribute(ATTR.route, rpc.route);
+        if (!(status >= 100 && status < 500)) span.setStatus({ code: SpanStatusCode.ERROR });
+        if (rpc.route) span.updateName(`${req.method || 'GET'} ${rpc.route}`);
+        span.end();
+      });
+      res.on(errorMonitor, fail);
+      try {
+        return handle();
+      } catch (error) {
+        fail(error);
+        throw error;
+      }
+    });
   }
 }
 
