@@ -250,17 +250,28 @@ function serializedShape(
     rcause = serializedShape(cause, fields, depth + 1);
     if (rcause === undefined) return undefined;
   }
-  return {
-    type: fields.string(type),
-    message: fields.string(message),
-    stack_trace: stack === undefined ? undefined : fields.string(stack),
-    fingerprint: fields.string(fp),
-    severity: severity as SerializedError['severity'],
-    category: category as SerializedError['category'],
-    retryable: retryable === true,
-    code: code === undefined ? undefined : fields.string(code),
-    cause: rcause,
-  };
+  // Only defined keys, in the schema's order: JSON.stringify is measurably faster without `undefined` members.
+  const rtype = fields.string(type);
+  const rmessage = fields.string(message);
+  const rfp = fields.string(fp);
+  const sev = severity as SerializedError['severity'];
+  const cat = category as SerializedError['category'];
+  const retry = retryable === true;
+  const out: SerializedError =
+    stack === undefined
+      ? { type: rtype, message: rmessage, fingerprint: rfp, severity: sev, category: cat, retryable: retry }
+      : {
+          type: rtype,
+          message: rmessage,
+          stack_trace: fields.string(stack),
+          fingerprint: rfp,
+          severity: sev,
+          category: cat,
+          retryable: retry,
+        };
+  if (code !== undefined) out.code = fields.string(code);
+  if (rcause !== undefined) out.cause = rcause;
+  return out;
 }
 
 /** A Node/Express/Fastify request object, which pino maps to a summary instead of walking its sockets. */
