@@ -179,7 +179,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         CARD_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
         CARD_GATEWAY_API_KEY: gatewayKey,
         ...(options.databaseUrl
-          ? { DATABASE_URL: options.databaseUrl }
+          ? {
+              DATABASE_URL: options.databaseUrl,
+              ...(process.env.DATABASE_SCHEMA ? { DATABASE_SCHEMA: process.env.DATABASE_SCHEMA } : {}),
+            }
           : { PGLITE_DATA_DIR: join(options.workDir, 'pglite') }),
       },
       logFile: join(logDir, 'payment-api.log'),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection, Database } from '../db/database.js';
+import { PoolTimeoutError } from '../db/pool-stats.js';
 import type { ChargeRequest } from './charge-request.js';
 
 /** Where a payment is in its life. `retryable`: the last attempt failed in a way a retry with the same key may fix. */
@@ -109,6 +110,18 @@ export interface PaymentStore {
   findByKey(key: string): Promise<PaymentRow | undefined>;
 }
 
+/** Recording an outcome after the gateway has answered is the one write that must not be lost to a busy pool: it
+ * waits for a connection up to `attempts` acquisition timeouts. */
+async function patiently<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!(error instanceof PoolTimeoutError) || i >= attempts) throw error;
+    }
+  }
+}
+
 /** Creates the payment store over a database. */
 export function createPaymentStore(db: Database, options: PaymentStoreOptions = {}): PaymentStore {
   const leaseMs = options.leaseMs ?? 15_000;
@@ -168,30 +181,34 @@ export function createPaymentStore(db: Database, options: PaymentStoreOptions = 
     },
 
     async complete(id, outcome) {
-      await db.query(
-        `UPDATE payments
+      await patiently(() =>
+        db.query(
+          `UPDATE payments
            SET status = $2, response_status = $3, response_body = $4::json, response_headers = $5::json,
                gateway_charge_id = $6, decline_code = $7, lease_expires_at = NULL, updated_at = now()
          WHERE id = $1`,
-        [
-          id,
-          outcome.status,
-          outcome.reply.status,
-          JSON.stringify(outcome.reply.body),
-          JSON.stringify(outcome.reply.headers ?? {}),
-          outcome.gatewayChargeId ?? null,
-          outcome.declineCode ?? null,
-        ],
+          [
+            id,
+            outcome.status,
+            outcome.reply.status,
+            JSON.stringify(outcome.reply.body),
+            JSON.stringify(outcome.reply.headers ?? {}),
+            outcome.gatewayChargeId ?? null,
+            outcome.declineCode ?? null,
+          ],
+        ),
       );
     },
 
     async markRetryable(id, reply) {
-      await db.query(
-        `UPDATE payments
+      await patiently(() =>
+        db.query(
+          `UPDATE payments
            SET status = 'retryable', response_status = $2, response_body = $3::json, response_headers = $4::json,
                lease_expires_at = NULL, updated_at = now()
          WHERE id = $1 AND status = 'processing'`,
-        [id, reply.status, JSON.stringify(reply.body), JSON.stringify(reply.headers ?? {})],
+          [id, reply.status, JSON.stringify(reply.body), JSON.stringify(reply.headers ?? {})],
+        ),
       );
     },
 

@@ -4,6 +4,7 @@ import { createGatewayClient } from '../gateway-client/gateway-client.js';
 import { createPaymentApi } from '../payment-api/payment-api-app.js';
 import { createApiTelemetry } from '../telemetry/api-telemetry.js';
 import { startServiceTelemetry } from '../telemetry/service-telemetry.js';
+import { traceDatabase } from '../telemetry/traced-database.js';
 import { tellParent } from './child-protocol.js';
 import { paymentApiConfig } from './service-config.js';
 import { failStart, handleLifecycle, listenOn } from './service-lifecycle.js';
@@ -15,13 +16,14 @@ export async function runPaymentApi(tracing: Tracing): Promise<void> {
   const config = paymentApiConfig();
   const telemetry = startServiceTelemetry(tracing, { name: SERVICE });
   const log = telemetry.logger;
-  const db = await openDatabase({
+  const opened = await openDatabase({
     max: config.poolMax,
     acquireTimeoutMs: config.poolAcquireTimeoutMs,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
     ...(config.pgliteDataDir ? { pgliteDataDir: config.pgliteDataDir } : {}),
   });
+  const db = traceDatabase(opened);
   const api = createApiTelemetry(telemetry, db);
   const gateway = createGatewayClient({
     baseUrl: config.gatewayUrl,
