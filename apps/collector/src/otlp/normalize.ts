@@ -20,6 +20,7 @@ import {
   isoFromMs,
   isRecord,
   keyValues,
+  lastNanosMs,
   nanosField,
   nanosToMs,
   stringField,
@@ -73,9 +74,9 @@ export function normalizeTraces(body: unknown): Normalized<StoredSpan> {
           continue;
         }
         const startNs = nanosField(s, 'startTimeUnixNano');
+        const startMs = lastNanosMs();
         let endNs = nanosField(s, 'endTimeUnixNano');
-        const startMs = nanosToMs(startNs);
-        let endMs = nanosToMs(endNs);
+        let endMs = lastNanosMs();
         if (endMs < startMs) {
           endMs = startMs;
           endNs = startNs;
@@ -101,7 +102,7 @@ export function normalizeTraces(body: unknown): Normalized<StoredSpan> {
                   const ns = nanosField(e, 'timeUnixNano');
                   return {
                     name: stringField(e, 'name'),
-                    time: isoFromMs(nanosToMs(ns)),
+                    time: isoFromMs(lastNanosMs()),
                     timeUnixNano: ns,
                     attributes: keyValues(e.attributes),
                   };

@@ -46,35 +46,62 @@ export function stringField(obj: Record<string, unknown>, key: string): string {
 }
 
 const HEX = /^[0-9a-fA-F]*$/;
+const ZEROS = /^0+$/;
 
 /** A trace or span id as lower-case hex; '' when absent or invalid (all-zero ids count as absent). */
 export function idField(obj: Record<string, unknown>, key: string, bytes: number): string {
   const value = obj[key];
-  let hex = '';
   if (value instanceof Uint8Array) {
     if (value.length !== bytes) return '';
-    hex = Buffer.from(value.buffer, value.byteOffset, value.length).toString('hex');
-  } else if (typeof value === 'string') {
-    if (value.length !== bytes * 2 || !HEX.test(value)) return '';
-    hex = value.toLowerCase();
-  } else {
-    return '';
+    let any = 0;
+    for (let i = 0; i < bytes; i++) any |= value[i] as number;
+    if (any === 0) return '';
+    // protobufjs hands out Buffers under Node: hex them in place instead of wrapping them in another view first.
+    return Buffer.isBuffer(value)
+      ? value.toString('hex')
+      : Buffer.from(value.buffer, value.byteOffset, value.length).toString('hex');
   }
-  return /^0+$/.test(hex) ? '' : hex;
+  if (typeof value === 'string') {
+    if (value.length !== bytes * 2 || !HEX.test(value) || ZEROS.test(value)) return '';
+    return value.toLowerCase();
+  }
+  return '';
 }
 
-/** An unsigned 64-bit nanosecond timestamp as a decimal string ('0' when absent or invalid). */
+let lastMs = 0;
+
+/**
+ * An unsigned 64-bit nanosecond timestamp as a decimal string ('0' when absent or invalid). The same value in epoch
+ * milliseconds is left for {@link lastNanosMs}, so that the hot path does not parse back the string it just built.
+ */
 export function nanosField(obj: Record<string, unknown>, key: string): string {
   const value = obj[key];
   if (isLong(value)) {
     const high = value.high >>> 0;
-    // Below 2^53 a double is exact; above it, BigInt is twice as fast as Long's own division-based toString.
-    if (high < 0x200000) return String(high * 4294967296 + (value.low >>> 0));
-    return ((BigInt(high) << 32n) | BigInt(value.low >>> 0)).toString();
+    const low = value.low >>> 0;
+    if (high < 0x200000) {
+      const text = String(high * 4294967296 + low);
+      lastMs = nanosToMs(text);
+      return text;
+    }
+    // Today's timestamps are above 2^53. The milliseconds come without parsing the string back: 2^32 = 4294 × 10^6 +
+    // 967296, so with t = high × 967296 + low they are high × 4294 + t / 10^6, each term below 2^53. (BigInt's
+    // toString is still the fastest way to the exact decimal string, and it makes a flat one.)
+    const t = high * 967296 + low;
+    lastMs = high * 4294 + Math.floor(t / 1e6) + (t % 1e6) / 1e6;
+    return ((BigInt(high) << 32n) | BigInt(low)).toString();
   }
-  if (typeof value === 'string') return /^\d{1,20}$/.test(value) ? value.replace(/^0+(?=\d)/, '') : '0';
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return BigInt(Math.trunc(value)).toString();
-  return '0';
+  let text = '0';
+  if (typeof value === 'string') text = /^\d{1,20}$/.test(value) ? value.replace(/^0+(?=\d)/, '') : '0';
+  else if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
+    text = BigInt(Math.trunc(value)).toString();
+  lastMs = nanosToMs(text);
+  return text;
+}
+
+/** {@link nanosToMs} of the string the last {@link nanosField} call returned. */
+export function lastNanosMs(): number {
+  return lastMs;
 }
 
 /** Milliseconds since the epoch (with sub-millisecond fraction) from a nanosecond decimal string. */
@@ -133,9 +160,17 @@ export function keyValues(list: unknown, depth = 0): Attributes {
   if (!Array.isArray(list)) return out;
   const n = Math.min(list.length, 1000);
   for (let i = 0; i < n; i++) {
-    const kv = list[i];
-    if (!isRecord(kv) || typeof kv.key !== 'string' || kv.key === '') continue;
-    out[kv.key] = anyValue(kv.value, depth);
+    const kv = list[i] as { key?: unknown; value?: { stringValue?: unknown } | null } | null;
+    // Arrays and byte arrays carry no string `key`, so this check also keeps them out.
+    if (typeof kv !== 'object' || kv === null) continue;
+    const key = kv.key;
+    if (typeof key !== 'string' || key === '') continue;
+    const value = kv.value;
+    // Most attribute values are strings: skip the general reader for them.
+    out[key] =
+      typeof value === 'object' && value !== null && typeof value.stringValue === 'string'
+        ? intern(value.stringValue)
+        : anyValue(value, depth);
   }
   return out;
 }

@@ -36,11 +36,16 @@ export async function startGrpcReceiver(
         responseDeserialize: identity,
       },
     };
+    // Nearly every export is accepted whole: encode that answer once (grpc-js copies it into its own frame).
+    const accepted = Buffer.from(protobufResponse(signal, { rejected: 0, errorMessage: '' }));
     const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
       let response: Buffer;
       try {
         const outcome = acceptProtobuf(store, signal, decodeProtobuf(signal, call.request));
-        response = Buffer.from(protobufResponse(signal, outcome));
+        response =
+          outcome.rejected === 0 && outcome.errorMessage === ''
+            ? accepted
+            : Buffer.from(protobufResponse(signal, outcome));
       } catch (error) {
         if (error instanceof BusyError) {
           store.countRefused('busy');

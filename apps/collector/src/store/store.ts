@@ -116,6 +116,13 @@ export interface PersistSink {
 const MAX_SERVICES = 1000;
 /** Items (spans, log records) accepted but not yet stored; bounds the memory of a burst. */
 const MAX_PENDING_ITEMS = 200_000;
+/** How long one scheduled drain may run before it lets I/O (new exports) in. */
+const DRAIN_SLICE_MS = 8;
+
+interface PendingJob {
+  items: number;
+  job: () => void;
+}
 
 /** Logs are kept with their parsed time and an arrival sequence number. */
 export interface StoredLog {
@@ -136,7 +143,9 @@ export class Store {
   readonly #services = new Map<string, ServiceState>();
   readonly #stats: CollectorStats;
   #logSeq = 0;
-  #pending: (() => void)[] = [];
+  /** Accepted exports waiting to be stored, oldest first from `#pendingHead`. */
+  #pending: (PendingJob | undefined)[] = [];
+  #pendingHead = 0;
   #pendingItems = 0;
   #drainScheduled = false;
   sink: PersistSink | undefined;
@@ -185,14 +194,31 @@ export class Store {
     s.rejected.spansOverTraceLimit += result.overflow;
     s.evicted.spans += result.evictedSpans;
     s.evicted.traces += result.evictedTraces;
-    let lastResource: StoredSpan['resource'] | undefined;
-    let version: string | undefined;
+    // The spans of one request share a resource (so a service and version): register them with the service registry
+    // per run of spans with the same resource rather than one by one.
+    let runResource: StoredSpan['resource'] | undefined;
+    let runService = '';
+    let runCount = 0;
+    let runFirstMs = 0;
+    let runLastMs = 0;
+    const flush = () => {
+      if (runCount === 0 || !runResource) return;
+      const version = attrString(runResource, ATTRIBUTE_NAMES.version);
+      this.#seen(runService, version, runResource, runFirstMs, 'spans', undefined, runCount, runLastMs);
+    };
     for (const span of result.added) {
-      if (span.resource !== lastResource) {
-        lastResource = span.resource;
-        version = attrString(span.resource, ATTRIBUTE_NAMES.version);
+      const ms = nanosToMs(span.startTimeUnixNano);
+      if (span.resource !== runResource || span.service !== runService) {
+        flush();
+        runResource = span.resource;
+        runService = span.service;
+        runCount = 0;
+        runFirstMs = ms;
+        runLastMs = ms;
       }
-      this.#seen(span.service, version, span.resource, nanosToMs(span.startTimeUnixNano), 'spans');
+      runCount++;
+      if (ms < runFirstMs) runFirstMs = ms;
+      if (ms > runLastMs) runLastMs = ms;
       this.sink?.append('spans', span);
       for (let i = 0; i < span.events.length; i++) {
         const event = span.events[i]!;
@@ -201,6 +227,7 @@ export class Store {
         if (occurrence) this.#addError(occurrence);
       }
     }
+    flush();
   }
 
   ingestLogs(logs: LogRecord[]): void {
@@ -284,28 +311,51 @@ export class Store {
    * (the receiver answers "busy, retry"). Every query drains the queue first, so reads always see accepted data.
    */
   defer(items: number, job: () => void): boolean {
-    if (this.#pendingItems + items > MAX_PENDING_ITEMS && this.#pending.length > 0) return false;
-    this.#pending.push(job);
+    if (this.#pendingItems + items > MAX_PENDING_ITEMS && this.#pending.length > this.#pendingHead) return false;
+    this.#pending.push({ items, job });
     this.#pendingItems += items;
     if (!this.#drainScheduled) {
       this.#drainScheduled = true;
-      setImmediate(() => this.drain());
+      setImmediate(this.#drainSlice);
     }
     return true;
   }
 
   /** Runs every queued ingest job now. */
   drain(): void {
+    this.#runPending(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * The scheduled drain works for at most `DRAIN_SLICE_MS` and then yields to I/O, so that a backlog of accepted
+   * exports does not delay the answers to the next ones (the exporter waits for those).
+   */
+  readonly #drainSlice = (): void => {
     this.#drainScheduled = false;
-    const jobs = this.#pending;
-    this.#pending = [];
-    this.#pendingItems = 0;
-    for (const job of jobs) {
+    this.#runPending(performance.now() + DRAIN_SLICE_MS);
+    if (this.#pending.length > this.#pendingHead && !this.#drainScheduled) {
+      this.#drainScheduled = true;
+      setImmediate(this.#drainSlice);
+    }
+  };
+
+  #runPending(deadline: number): void {
+    const pending = this.#pending;
+    while (this.#pendingHead < pending.length) {
+      const next = pending[this.#pendingHead] as PendingJob;
+      pending[this.#pendingHead++] = undefined;
+      this.#pendingItems -= next.items;
       try {
-        job();
+        next.job();
       } catch {
         this.countRefused('ingest_error');
       }
+      if (deadline !== Number.POSITIVE_INFINITY && performance.now() >= deadline) break;
+    }
+    if (this.#pendingHead >= pending.length) {
+      this.#pending = [];
+      this.#pendingHead = 0;
+      this.#pendingItems = 0;
     }
   }
 
@@ -318,6 +368,7 @@ export class Store {
     this.#seen(event.service, event.version, undefined, Date.parse(event.timestamp), 'errors', event.environment);
   }
 
+  /** Registers `count` items of a service seen between `timeMs` and `lastMs` (default: `timeMs`). */
   #seen(
     name: string,
     version: string | undefined,
@@ -325,8 +376,11 @@ export class Store {
     timeMs: number,
     counter: 'spans' | 'logs' | 'errors' | 'metricPoints',
     environment?: string,
+    count = 1,
+    lastMs = timeMs,
   ): void {
     const t = Number.isFinite(timeMs) ? timeMs : Date.now();
+    const last = Number.isFinite(lastMs) ? lastMs : t;
     let s = this.#services.get(name);
     if (!s) {
       if (this.#services.size >= MAX_SERVICES) return;
@@ -335,7 +389,7 @@ export class Store {
         versions: new Map(),
         environments: new Set(),
         firstMs: t,
-        lastMs: t,
+        lastMs: last,
         spans: 0,
         logs: 0,
         errors: 0,
@@ -343,9 +397,9 @@ export class Store {
       };
       this.#services.set(name, s);
     }
-    s[counter]++;
+    s[counter] += count;
     if (t < s.firstMs) s.firstMs = t;
-    if (t > s.lastMs) s.lastMs = t;
+    if (last > s.lastMs) s.lastMs = last;
     if (version && s.versions.size < 100) {
       const first = s.versions.get(version);
       if (first === undefined || t < first) s.versions.set(version, t);
