@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Context, createContextKey, context as otelContext, ROOT_CONTEXT } from '@opentelemetry/api';
-import { globalSlot } from '../internal/global-slot.js';
+import { lazyGlobalSlot } from '../internal/global-slot.js';
 import { uuidv7 } from './uuid-v7.js';
 
 /** What otelkit knows about the unit of work in progress: the ids every record about it carries. */
@@ -16,8 +16,10 @@ export const CORRELATION_ID_HEADER = 'x-correlation-id';
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 // Shared through a versioned global slot so that two installed copies of core agree on the current context.
-const storage = (): AsyncLocalStorage<OtelkitContext> =>
-  globalSlot('context', () => new AsyncLocalStorage<OtelkitContext>());
+const storage: () => AsyncLocalStorage<OtelkitContext> = lazyGlobalSlot(
+  'context',
+  () => new AsyncLocalStorage<OtelkitContext>(),
+);
 
 /** Whether a value may be used as a correlation id: 1–128 characters of `[A-Za-z0-9._:-]`. */
 export function isValidCorrelationId(value: unknown): value is string {

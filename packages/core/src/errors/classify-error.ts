@@ -1,4 +1,4 @@
-import { globalSlot } from '../internal/global-slot.js';
+import { lazyGlobalSlot } from '../internal/global-slot.js';
 import { safeGet } from '../internal/safe.js';
 import type { ErrorCategory, ErrorSeverity } from '../schema/log-record.js';
 import { errorChain, errorFacts } from './error-facts.js';
@@ -51,7 +51,7 @@ interface Registry {
   rules: ErrorRule[];
 }
 
-const registry = (): Registry => globalSlot('error-rules', () => ({ rules: [] }));
+const registry: () => Registry = lazyGlobalSlot('error-rules', () => ({ rules: [] }));
 
 /**
  * Registers a classification rule for the whole process (every otelkit package classifies through it). Returns a

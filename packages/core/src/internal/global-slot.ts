@@ -12,3 +12,15 @@ export function globalSlot<T>(name: string, create: () => T): T {
   }
   return value;
 }
+
+/**
+ * A getter for a global slot that looks the slot up once: hot paths (every log line asks whether anyone listens for
+ * records) must not build a key and call `Symbol.for` per call. Nothing is created until the first call.
+ */
+export function lazyGlobalSlot<T>(name: string, create: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    if (value === undefined) value = globalSlot(name, create);
+    return value;
+  };
+}

@@ -1,4 +1,4 @@
-import { globalSlot } from '../internal/global-slot.js';
+import { lazyGlobalSlot } from '../internal/global-slot.js';
 import { safeString } from '../internal/safe.js';
 import { createRedactor, type Redactor } from '../redact/redactor.js';
 
@@ -21,17 +21,16 @@ const warningRedactor = (): Redactor => {
 };
 const MAX_KEYS = 1000;
 
-const state = (): WarningState =>
-  globalSlot('internal-warnings', () => ({
-    last: new Map(),
-    sink: (line: string) => {
-      try {
-        process.stderr.write(`${line}\n`);
-      } catch {
-        /* stderr closed: nothing else to do */
-      }
-    },
-  }));
+const state: () => WarningState = lazyGlobalSlot('internal-warnings', () => ({
+  last: new Map(),
+  sink: (line: string) => {
+    try {
+      process.stderr.write(`${line}\n`);
+    } catch {
+      /* stderr closed: nothing else to do */
+    }
+  },
+}));
 
 /** Replaces the sink of otelkit's own warnings (stderr by default). Returns the previous sink. */
 export function setWarningSink(sink: WarningSink): WarningSink {

@@ -1,10 +1,10 @@
-import { globalSlot } from '../internal/global-slot.js';
+import { lazyGlobalSlot } from '../internal/global-slot.js';
 import type { LogRecord } from '../schema/log-record.js';
 
 /** Receives each record a sink writes, already redacted. Must be fast and must not throw (errors are swallowed). */
 export type RecordListener = (record: Readonly<LogRecord>) => void;
 
-const listeners = (): Set<RecordListener> => globalSlot('record-listeners', () => new Set<RecordListener>());
+const listeners: () => Set<RecordListener> = lazyGlobalSlot('record-listeners', () => new Set<RecordListener>());
 
 /**
  * Subscribes to the records otelkit sinks write (the logging package publishes; the errors package turns them into

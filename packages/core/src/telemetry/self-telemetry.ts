@@ -1,4 +1,4 @@
-import { globalSlot } from '../internal/global-slot.js';
+import { lazyGlobalSlot } from '../internal/global-slot.js';
 
 /** The signals whose losses otelkit counts. */
 export type TelemetrySignal = 'spans' | 'logs' | 'metrics' | 'events';
@@ -14,7 +14,7 @@ interface Counters {
   drops: Map<string, DropCount>;
 }
 
-const counters = (): Counters => globalSlot('self-telemetry', () => ({ drops: new Map() }));
+const counters: () => Counters = lazyGlobalSlot('self-telemetry', () => ({ drops: new Map() }));
 
 /**
  * Counts telemetry that otelkit had to drop. Every package reports through here, so the metrics package can publish
