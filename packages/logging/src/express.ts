@@ -55,7 +55,9 @@ function routeOf(req: ExpressRequestLike): string {
 export function createLoggingMiddleware(options: ExpressLoggingOptions = {}): LoggingMiddleware {
   const logger = options.logger ?? createLogger({ name: 'http' });
   return (req, res, next) => {
-    const correlationId = correlationIdFrom(req.headers);
+    // A server instrumentation (tracing) may already have entered this request's context: keep its id, so the log
+    // line, the response header and the span agree.
+    const correlationId = getContext()?.correlationId ?? correlationIdFrom(req.headers);
     try {
       res.setHeader(CORRELATION_ID_HEADER, correlationId);
     } catch {

@@ -33,7 +33,9 @@ const plugin = (fastify: FastifyInstance, options: FastifyLoggingOptions, done: 
   const scopes = new WeakMap<FastifyRequest, Scope>();
 
   fastify.addHook('onRequest', (request, reply, next) => {
-    const correlationId = correlationIdFrom(request.headers);
+    // A server instrumentation (tracing) may already have entered this request's context: keep its id, so the log
+    // line, the response header and the span agree.
+    const correlationId = getContext()?.correlationId ?? correlationIdFrom(request.headers);
     reply.header(CORRELATION_ID_HEADER, correlationId);
     const span = activeSpanContext();
     runWithContext({ correlationId }, () => {
