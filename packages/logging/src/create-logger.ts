@@ -91,7 +91,7 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
   const resolved = resolveConfig(options);
   const resource = getResource(resolved.config);
   const redactor = createRedactor(resolved.redactor);
-  const fields = createFieldRedactor(redactor, resolved.redactor.censor, 16);
+  const fields = createFieldRedactor(redactor, resolved.redactor.censor);
   const maxStringLength = resolved.maxStringLength;
   const pretty = resolved.pretty !== undefined;
   const spec = resolved.spec;

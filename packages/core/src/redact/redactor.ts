@@ -31,6 +31,12 @@ export interface Redactor {
    * `'[Unreadable]'`, Symbol keys and functions left out. The input is never mutated.
    */
   redact<T>(value: T): T;
+  /**
+   * The same JSON-safe redaction as {@link Redactor.redact}, but with structural sharing: parts that need no change
+   * are returned as they are (the input itself when nothing changed), so the result must be treated as read-only.
+   * For sinks that serialize right away.
+   */
+  redactShared(value: unknown): unknown;
   /** Redacts secrets inside one string. */
   redactString(value: string): string;
   /** Whether a key's value is withheld whole. */
@@ -97,7 +103,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       case 'bigint':
         return value.toString();
       case 'symbol':
-        return value.toString();
+        return redactString(value.toString());
       case 'function':
         return undefined;
       case 'object':
@@ -184,13 +190,21 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       }
       if (out === undefined && nv !== v) {
         out = {};
+        // Earlier values are read again: redact them again too, so a getter that changes its mind stays redacted.
         for (let j = 0; j < i; j++) {
           const k = keys[j] as string;
+          let again: unknown;
           try {
-            setOwn(out, k, (value as Record<string, unknown>)[k]);
+            const raw = (value as Record<string, unknown>)[k];
+            again = isSensitiveKey(k)
+              ? raw === null || raw === undefined
+                ? raw
+                : censor
+              : walk(raw, depth + 1, ancestors, copy);
           } catch {
-            setOwn(out, k, UNREADABLE);
+            again = UNREADABLE;
           }
+          if (again !== undefined) setOwn(out, k, again);
         }
       }
       if (out !== undefined && nv !== undefined) setOwn(out, key, nv);
@@ -214,7 +228,15 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     }
   };
 
-  return { redact, redactString, isSensitiveKey, stringify };
+  const redactShared = (value: unknown): unknown => {
+    try {
+      return walk(value, 0, [], false);
+    } catch {
+      return UNREADABLE;
+    }
+  };
+
+  return { redact, redactShared, redactString, isSensitiveKey, stringify };
 }
 
 /** `obj[key] = value`, except that an own `__proto__` key (JSON.parse makes them) stays a key, not a prototype. */
