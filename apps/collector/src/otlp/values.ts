@@ -28,6 +28,13 @@ function isLong(value: unknown): value is LongLike {
   );
 }
 
+/** A Long's value when it is a safe integer (almost always), without Long's division-based toString; else undefined. */
+function safeLong(value: LongLike): number | undefined {
+  const high = value.unsigned ? value.high >>> 0 : value.high | 0;
+  const n = high * 4294967296 + (value.low >>> 0);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
@@ -113,7 +120,7 @@ export function nanosToMs(nanos: string): number {
 /** Any integer-ish value (Long, string, number) as a JS number; `fallback` when not one. */
 export function toNumber(value: unknown, fallback = 0): number {
   if (typeof value === 'number') return Number.isFinite(value) ? value : fallback;
-  if (isLong(value)) return Number(value.toString());
+  if (isLong(value)) return safeLong(value) ?? Number(value.toString());
   if (typeof value === 'string' && value.trim() !== '') {
     const n = Number(value);
     return Number.isFinite(n) ? n : fallback;
@@ -134,6 +141,10 @@ export function anyValue(value: unknown, depth = 0): AttributeValue {
   if (value.boolValue != null) return value.boolValue === true;
   if (value.intValue != null) {
     const raw = value.intValue;
+    if (isLong(raw)) {
+      const safe = safeLong(raw);
+      if (safe !== undefined) return safe;
+    }
     const text = isLong(raw) ? raw.toString() : String(raw);
     const n = Number(text);
     return Number.isSafeInteger(n) ? n : text;

@@ -73,9 +73,13 @@ export class TraceStore {
     for (const span of spans) {
       let entry = this.#traces.get(span.traceId);
       if (!entry) {
-        entry = { traceId: span.traceId, spans: [], index: undefined, summary: undefined };
+        // A new trace: nothing to check. Its array starts at exactly one slot (`[]` + push would reserve 17).
+        entry = { traceId: span.traceId, spans: [span], index: undefined, summary: undefined };
         this.#traces.set(span.traceId, entry);
         this.#order.push(span.traceId);
+        this.#spanCount++;
+        result.added.push(span);
+        continue;
       }
       if (hasSpan(entry, span.spanId)) {
         result.duplicates++;
