@@ -27,10 +27,17 @@ interface TraceEntry {
 
 const INDEX_FROM = 16;
 
-function hasSpan(entry: TraceEntry, spanId: string): boolean {
-  if (entry.index) return entry.index.has(spanId);
-  for (const s of entry.spans) if (s.spanId === spanId) return true;
-  return false;
+/**
+ * For a trace still small enough to scan: false when `span` is already stored. Otherwise lets `span` share the id
+ * strings its parent or children already hold, so that a stored span keeps no copy of an id another one holds.
+ */
+function shareIds(spans: StoredSpan[], span: StoredSpan): boolean {
+  for (const s of spans) {
+    if (s.spanId === span.spanId) return false;
+    if (s.parentSpanId === span.spanId) span.spanId = s.parentSpanId;
+    else if (span.parentSpanId === s.spanId) span.parentSpanId = s.spanId;
+  }
+  return true;
 }
 
 /** What happened to a batch of spans offered to the store. */
@@ -81,7 +88,7 @@ export class TraceStore {
         result.added.push(span);
         continue;
       }
-      if (hasSpan(entry, span.spanId)) {
+      if (entry.index ? entry.index.has(span.spanId) : !shareIds(entry.spans, span)) {
         result.duplicates++;
         continue;
       }
@@ -89,7 +96,13 @@ export class TraceStore {
         result.overflow++;
         continue;
       }
-      entry.spans.push(span);
+      // Keep one copy of the trace id: the span's own dies young instead of being retained.
+      span.traceId = entry.traceId;
+      const n = entry.spans.length;
+      // Most traces hold a few spans: exact-size arrays for them (a push would reserve 17 slots).
+      if (n === 1) entry.spans = [entry.spans[0] as StoredSpan, span];
+      else if (n === 2) entry.spans = [entry.spans[0] as StoredSpan, entry.spans[1] as StoredSpan, span];
+      else entry.spans.push(span);
       if (entry.index) entry.index.add(span.spanId);
       else if (entry.spans.length > INDEX_FROM) entry.index = new Set(entry.spans.map((x) => x.spanId));
       entry.summary = undefined;
