@@ -186,3 +186,59 @@ describe('the query API', () => {
     expect(stats.body.limits.maxSpans).toBe(100_000);
   });
 });
+
+describe('a trace sent in pieces and twice', () => {
+  it('keeps each span once, with its parent links, however its spans arrive', async () => {
+    const own = await startCollector({ grpcPort: 0, httpPort: 0, uiPort: 0 });
+    try {
+      const traceId = '5bf92f3577b34da6a3ce929d0e0e4736';
+      const now = Date.now();
+      const span = (spanId: string, parentSpanId: string | undefined, name: string) => ({
+        traceId,
+        spanId,
+        ...(parentSpanId ? { parentSpanId } : {}),
+        name,
+        kind: 2,
+        startTimeUnixNano: `${now - 10}000000`,
+        endTimeUnixNano: `${now}000000`,
+      });
+      const root = span('00f067aa0ba90201', undefined, 'root');
+      const child = span('00f067aa0ba90202', '00f067aa0ba90201', 'child');
+      const grandchild = span('00f067aa0ba90203', '00f067aa0ba90202', 'grandchild');
+      const post = (spans: object[]) =>
+        fetch(`${own.otlpHttpUrl}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            resourceSpans: [
+              {
+                resource: { attributes: [{ key: 'service.name', value: { stringValue: 'pieces' } }] },
+                scopeSpans: [{ spans }],
+              },
+            ],
+          }),
+        });
+      // Children before their parents, then everything again.
+      for (const spans of [[grandchild], [child, root], [root, child, grandchild]]) {
+        expect((await post(spans)).status).toBe(200);
+      }
+      const detail = own.query.getTrace(traceId)!;
+      expect(detail.spans.map((s) => [s.spanId, s.parentSpanId, s.traceId]).sort()).toEqual([
+        ['00f067aa0ba90201', null, traceId],
+        ['00f067aa0ba90202', '00f067aa0ba90201', traceId],
+        ['00f067aa0ba90203', '00f067aa0ba90202', traceId],
+      ]);
+      expect(detail.tree).toEqual([
+        {
+          spanId: '00f067aa0ba90201',
+          children: [{ spanId: '00f067aa0ba90202', children: [{ spanId: '00f067aa0ba90203', children: [] }] }],
+        },
+      ]);
+      const stats = own.query.stats();
+      expect(stats.duplicates.spans).toBe(3);
+      expect(stats.stored.spans).toBe(3);
+    } finally {
+      await own.stop();
+    }
+  });
+});
