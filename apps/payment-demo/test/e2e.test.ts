@@ -250,6 +250,8 @@ describe('the demo, end to end (PGlite)', () => {
   });
 
   it('charges exactly once for concurrent duplicates sent to the running stack', async () => {
+    // The gateway declines a share of charges at random (402); this test is about idempotency, not declines.
+    await demo.stack.setGatewayFaults({ declineRate: 0 });
     const key = `e2e-dup-${randomBytes(6).toString('hex')}`;
     const body = chargeBody({ currency: 'USD' });
     const replies = await Promise.all(
@@ -326,6 +328,8 @@ describe.skipIf(!hasPostgres)('the demo stack on PostgreSQL', () => {
   it('charges exactly once for concurrent duplicates, with identical replies', async () => {
     const ready = await fetch(`${demo.stack.apiUrl}/ready`).then((r) => r.json());
     expect(ready).toMatchObject({ checks: { database: { kind: 'postgres', status: 'healthy' } } });
+    // The gateway declines a share of charges at random (402); this test is about idempotency, not declines.
+    await demo.stack.setGatewayFaults({ declineRate: 0 });
     for (const currency of ['USD', 'GBP']) {
       const key = `e2e-pg-${randomBytes(6).toString('hex')}`;
       const replies = await Promise.all(
