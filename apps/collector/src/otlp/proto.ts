@@ -14,6 +14,9 @@ interface MessageType {
 interface GeneratedRoot {
   opentelemetry: {
     proto: {
+      resource: { v1: Record<'Resource', MessageType> };
+      common: { v1: Record<'InstrumentationScope', MessageType> };
+      trace: { v1: Record<'Span', MessageType> };
       collector: {
         trace: { v1: Record<'ExportTraceServiceRequest' | 'ExportTraceServiceResponse', MessageType> };
         metrics: { v1: Record<'ExportMetricsServiceRequest' | 'ExportMetricsServiceResponse', MessageType> };
@@ -31,13 +34,42 @@ export interface SignalCodec {
   encodeResponse(response: object): Uint8Array;
 }
 
+/** Decoders of the messages inside an ExportTraceServiceRequest that the lazy trace path decodes one at a time. */
+export interface TraceMessageDecoders {
+  resource(data: Uint8Array): unknown;
+  scope(data: Uint8Array): unknown;
+  span(data: Uint8Array): unknown;
+}
+
 let codecs: Record<Signal, SignalCodec> | undefined;
+let traceMessages: TraceMessageDecoders | undefined;
+let generated: GeneratedRoot | undefined;
+
+function generatedRoot(): GeneratedRoot {
+  if (!generated) {
+    const require = createRequire(import.meta.url);
+    generated = require('@opentelemetry/otlp-transformer/build/src/generated/root.js') as GeneratedRoot;
+  }
+  return generated;
+}
+
+/** The generated decoders of Resource, InstrumentationScope and Span (the same root as {@link otlpCodec}). */
+export function traceMessageDecoders(): TraceMessageDecoders {
+  if (!traceMessages) {
+    const p = generatedRoot().opentelemetry.proto;
+    traceMessages = {
+      resource: (data) => p.resource.v1.Resource.decode(data),
+      scope: (data) => p.common.v1.InstrumentationScope.decode(data),
+      span: (data) => p.trace.v1.Span.decode(data),
+    };
+  }
+  return traceMessages;
+}
 
 /** Loads the generated root once, on first use, so importing the package stays cheap. */
 export function otlpCodec(signal: Signal): SignalCodec {
   if (!codecs) {
-    const require = createRequire(import.meta.url);
-    const root = require('@opentelemetry/otlp-transformer/build/src/generated/root.js') as GeneratedRoot;
+    const root = generatedRoot();
     const c = root.opentelemetry.proto.collector;
     const make = (req: MessageType, res: MessageType): SignalCodec => ({
       decodeRequest: (data) => req.decode(data),

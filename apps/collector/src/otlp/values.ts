@@ -86,17 +86,9 @@ export function nanosField(obj: Record<string, unknown>, key: string): string {
   if (isLong(value)) {
     const high = value.high >>> 0;
     const low = value.low >>> 0;
-    if (high < 0x200000) {
-      const text = String(high * 4294967296 + low);
-      lastMs = nanosToMs(text);
-      return text;
-    }
-    // Today's timestamps are above 2^53. The milliseconds come without parsing the string back: 2^32 = 4294 × 10^6 +
-    // 967296, so with t = high × 967296 + low they are high × 4294 + t / 10^6, each term below 2^53. (BigInt's
-    // toString is still the fastest way to the exact decimal string, and it makes a flat one.)
-    const t = high * 967296 + low;
-    lastMs = high * 4294 + Math.floor(t / 1e6) + (t % 1e6) / 1e6;
-    return ((BigInt(high) << 32n) | BigInt(low)).toString();
+    lastMs = msFromNanoBits(high, low);
+    // BigInt's toString is the fastest way to the exact decimal string of today's timestamps (above 2^53).
+    return nanosFromBits(high, low);
   }
   let text = '0';
   if (typeof value === 'string') text = /^\d{1,20}$/.test(value) ? value.replace(/^0+(?=\d)/, '') : '0';
@@ -104,6 +96,22 @@ export function nanosField(obj: Record<string, unknown>, key: string): string {
     text = BigInt(Math.trunc(value)).toString();
   lastMs = nanosToMs(text);
   return text;
+}
+
+/**
+ * {@link nanosToMs} of an unsigned 64-bit nanosecond count given as its two 32-bit halves, without building the
+ * decimal string: 2^32 = 4294 × 10^6 + 967296, so with t = high × 967296 + low the milliseconds are
+ * high × 4294 + t / 10^6, each term below 2^53. Gives exactly what `nanosToMs` gives for the same value.
+ */
+export function msFromNanoBits(high: number, low: number): number {
+  if (high < 0x200000) return nanosToMs(String(high * 4294967296 + low));
+  const t = high * 967296 + low;
+  return high * 4294 + Math.floor(t / 1e6) + (t % 1e6) / 1e6;
+}
+
+/** The exact decimal string of an unsigned 64-bit nanosecond count given as its two 32-bit halves. */
+export function nanosFromBits(high: number, low: number): string {
+  return high < 0x200000 ? String(high * 4294967296 + low) : ((BigInt(high) << 32n) | BigInt(low)).toString();
 }
 
 /** {@link nanosToMs} of the string the last {@link nanosField} call returned. */

@@ -3,7 +3,7 @@ import { isoFromMs, nanosToMs } from '../otlp/values.js';
 import type { CollectorStats, ServiceInfo, Store } from '../store/store.js';
 import type { TraceSummary } from '../store/trace-store.js';
 import type { ErrorEvent, ErrorGroup, LogRecord, Span, StatusName, StoredSpan } from '../store/types.js';
-import { isFailedRequest, queryRed, type RedQuery, type RedResult, serverSpans } from './red.js';
+import { queryRed, type RedQuery, type RedResult, serverSpans } from './red.js';
 
 /** Filters of `listTraces` / `GET /api/traces`. */
 export interface TraceQuery {
@@ -135,8 +135,7 @@ export function createQuery(store: Store): CollectorQuery {
         if (query.startMs !== undefined && start < query.startMs) return false;
         if (query.endMs !== undefined && start > query.endMs) return false;
         if (name && !t.rootName.toLowerCase().includes(name)) {
-          const spans = store.traces.spans(t.traceId) ?? [];
-          if (!spans.some((s) => s.name.toLowerCase().includes(name))) return false;
+          if (!store.traces.spanNames(t.traceId).some((n) => n.toLowerCase().includes(name))) return false;
         }
         return true;
       });
@@ -227,7 +226,7 @@ export function createQuery(store: Store): CollectorQuery {
         for (const span of spans) {
           if (span.service !== s.name) continue;
           requests++;
-          if (isFailedRequest(span)) failed++;
+          if (span.failed) failed++;
         }
         return {
           ...s,

@@ -1,7 +1,10 @@
 import { ATTRIBUTE_NAMES } from '../internal/attribute-names.js';
-import { attrNumber, attrString, nanosToMs } from '../otlp/values.js';
+import { attrNumber, attrString } from '../otlp/values.js';
 import type { Store } from '../store/store.js';
-import type { MetricPoint, StoredSpan } from '../store/types.js';
+import type { ServerSpanRow } from '../store/trace-store.js';
+import type { MetricPoint } from '../store/types.js';
+
+export { isFailedRequest, routeOf } from './request-rules.js';
 
 /** Rate, errors and duration of one service + route. */
 export interface RedRow {
@@ -51,20 +54,6 @@ export function percentile(sorted: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
-/** A SERVER span counts as failed when its status is error or its HTTP status is 5xx. */
-export function isFailedRequest(span: StoredSpan): boolean {
-  if (span.status === 'error') return true;
-  const code = attrNumber(span.attributes, ATTRIBUTE_NAMES['request.status_code']);
-  return code !== undefined && code >= 500;
-}
-
-export function routeOf(span: StoredSpan): string {
-  const route = attrString(span.attributes, ATTRIBUTE_NAMES['request.route']);
-  const method = attrString(span.attributes, ATTRIBUTE_NAMES['request.method']);
-  if (route) return method ? `${method} ${route}` : route;
-  return span.name;
-}
-
 const NICE_BUCKETS = [
   1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 21_600_000, 86_400_000,
 ];
@@ -78,19 +67,19 @@ function round(n: number | null): number | null {
   return n === null ? null : Math.round(n * 1000) / 1000;
 }
 
-function spanStartMs(span: StoredSpan): number {
-  return nanosToMs(span.startTimeUnixNano);
+function spanStartMs(span: ServerSpanRow): number {
+  return span.startMs;
 }
 
 /** RED rows and per-service series from the SERVER spans in the store. */
-function redFromSpans(spans: StoredSpan[], query: RedQuery): RedResult {
+function redFromSpans(spans: ServerSpanRow[], query: RedQuery): RedResult {
   const groups = new Map<
     string,
     { service: string; route: string; durations: number[]; errors: number; start: number; end: number }
   >();
-  const perService = new Map<string, StoredSpan[]>();
+  const perService = new Map<string, ServerSpanRow[]>();
   for (const span of spans) {
-    const route = routeOf(span);
+    const route = span.route;
     if (query.route && route !== query.route && !route.endsWith(` ${query.route}`)) continue;
     const key = `${span.service}\u0000${route}`;
     let g = groups.get(key);
@@ -100,7 +89,7 @@ function redFromSpans(spans: StoredSpan[], query: RedQuery): RedResult {
       groups.set(key, g);
     }
     g.durations.push(span.durationMs);
-    if (isFailedRequest(span)) g.errors++;
+    if (span.failed) g.errors++;
     g.start = Math.min(g.start, start);
     g.end = Math.max(g.end, start + span.durationMs);
     let list = perService.get(span.service);
@@ -146,7 +135,7 @@ function redFromSpans(spans: StoredSpan[], query: RedQuery): RedResult {
         buckets.set(b, bucket);
       }
       bucket.durations.push(s.durationMs);
-      if (isFailedRequest(s)) bucket.errors++;
+      if (s.failed) bucket.errors++;
     }
     const points: RedPoint[] = [];
     const first = Math.floor(min / bucketMs) * bucketMs;
@@ -273,15 +262,9 @@ function redFromMetrics(points: Iterable<MetricPoint>, query: RedQuery): RedRow[
   });
 }
 
-/** SERVER spans of the store, optionally for one service. */
-export function serverSpans(store: Store, service?: string): StoredSpan[] {
-  const out: StoredSpan[] = [];
-  for (const span of store.traces.allSpans()) {
-    if (span.kind !== 'server') continue;
-    if (service && span.service !== service) continue;
-    out.push(span);
-  }
-  return out;
+/** SERVER spans of the store (from the trace index), optionally for one service. */
+export function serverSpans(store: Store, service?: string): ServerSpanRow[] {
+  return store.traces.serverSpans(service || undefined);
 }
 
 /** RED per service and route, from spans and from metrics. */

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { GRPC_SERVICES, type Signal } from '../otlp/proto.js';
 import type { Store } from '../store/store.js';
-import { acceptProtobuf, BusyError, decodeProtobuf, protobufResponse } from './otlp-ingest.js';
+import { acceptProtobuf, acceptTracesProtobuf, BusyError, decodeProtobuf, protobufResponse } from './otlp-ingest.js';
 
 /** A running OTLP/gRPC receiver. */
 export interface GrpcReceiver {
@@ -41,7 +41,10 @@ export async function startGrpcReceiver(
     const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
       let response: Buffer;
       try {
-        const outcome = acceptProtobuf(store, signal, decodeProtobuf(signal, call.request));
+        const outcome =
+          signal === 'traces'
+            ? acceptTracesProtobuf(store, call.request)
+            : acceptProtobuf(store, signal, decodeProtobuf(signal, call.request));
         response =
           outcome.rejected === 0 && outcome.errorMessage === ''
             ? accepted

@@ -7,6 +7,7 @@ import type { CollectorLimits, Store } from '../store/store.js';
 import { HttpError, mediaType, readBody } from './body.js';
 import {
   acceptProtobuf,
+  acceptTracesProtobuf,
   BusyError,
   decodeJson,
   decodeProtobuf,
@@ -119,7 +120,10 @@ async function handleOtlp(
   }
   const body = await readBody(req, limits);
   if (type === 'application/x-protobuf') {
-    const outcome = acceptProtobuf(store, signal, decodeProtobuf(signal, body));
+    const outcome =
+      signal === 'traces'
+        ? acceptTracesProtobuf(store, body)
+        : acceptProtobuf(store, signal, decodeProtobuf(signal, body));
     send(res, 200, protobufResponse(signal, outcome), 'application/x-protobuf');
   } else {
     const outcome = ingest(store, signal, decodeJson(body));

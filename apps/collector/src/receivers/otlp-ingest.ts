@@ -1,6 +1,8 @@
 import { normalizeLogs, normalizeMetrics, normalizeTraces, prescanLogs, prescanTraces } from '../otlp/normalize.js';
 import { exportResponse, otlpCodec, type Signal } from '../otlp/proto.js';
+import { type ScannedTraces, scanTraces } from '../otlp/trace-scan.js';
 import { BadDataError } from '../otlp/values.js';
+import { isFailedRequest, routeOf } from '../query/request-rules.js';
 import type { Store } from '../store/store.js';
 
 /** The outcome of one OTLP export request, for either transport. */
@@ -48,6 +50,36 @@ export function acceptProtobuf(store: Store, signal: Signal, decoded: unknown): 
     throw new BusyError('collector is busy; retry');
   }
   return { rejected: 0, errorMessage: '' };
+}
+
+const SERVER_SPAN_RULES = { routeOf, isFailed: isFailedRequest };
+
+/**
+ * The bytes of a request body to keep: a copy when they are a small view of a much larger buffer (a transport's
+ * read buffer), so that keeping them does not keep that buffer alive.
+ */
+function ownBytes(body: Buffer): Buffer {
+  return body.buffer.byteLength > body.length * 2 ? Buffer.from(body) : body;
+}
+
+/**
+ * Accepts an OTLP/protobuf ExportTraceServiceRequest body. The wire scanner indexes it without decoding it (see
+ * `trace-scan.ts`), and the store keeps its bytes and that index; when the scanner gives up on an unusual request, it
+ * takes the decoder path of {@link acceptProtobuf}, which accepts or refuses it exactly as it always did.
+ */
+export function acceptTracesProtobuf(store: Store, body: Buffer): IngestOutcome {
+  const scanned = scanTraces(ownBytes(body), SERVER_SPAN_RULES);
+  if (!scanned) return acceptProtobuf(store, 'traces', decodeProtobuf('traces', body));
+  const { rejected } = scanned;
+  if (!store.defer(scanned.batch.size + rejected, () => store.ingestScannedTraces(scanned))) {
+    throw new BusyError('collector is busy; retry');
+  }
+  return { rejected, errorMessage: rejected ? `${rejected} span(s) without a valid traceId/spanId` : '' };
+}
+
+/** Indexes the raw OTLP/protobuf trace exports of a data directory (already accepted once). */
+export function scanStoredTraces(bytes: Buffer): ScannedTraces | undefined {
+  return scanTraces(bytes, SERVER_SPAN_RULES);
 }
 
 /** Normalizes a decoded request and hands it to the store. Throws BadDataError for malformed structure. */

@@ -293,16 +293,9 @@ export function buildReport(store: Store, query: CollectorQuery, options: Report
 
   // Impact: a request is a trace's entry SERVER span (no parent in the trace), so one failing user request that
   // crosses three services counts once.
-  const server: StoredSpan[] = [];
-  for (const summary of store.traces.summaries()) {
-    const spans = store.traces.spans(summary.traceId) ?? [];
-    const ids = new Set(spans.map((s) => s.spanId));
-    for (const s of spans) {
-      if (s.kind === 'server' && (!s.parentSpanId || !ids.has(s.parentSpanId))) server.push(s);
-    }
-  }
-  const failedRequests = server.filter(isFailedRequest);
-  const times = server.map((s) => nanosToMs(s.startTimeUnixNano));
+  const server = store.traces.serverSpans().filter((s) => s.entry);
+  const failedRequests = server.filter((s) => s.failed);
+  const times = server.map((s) => s.startMs);
   const errorRatioOverTime: IncidentReport['summary']['errorRatioOverTime'] = [];
   if (times.length > 0) {
     const min = Math.min(...times);
@@ -310,10 +303,10 @@ export function buildReport(store: Store, query: CollectorQuery, options: Report
     const bucket = bucketFor(max - min);
     const counts = new Map<number, [number, number]>();
     for (const s of server) {
-      const b = Math.floor(nanosToMs(s.startTimeUnixNano) / bucket) * bucket;
+      const b = Math.floor(s.startMs / bucket) * bucket;
       const c = counts.get(b) ?? [0, 0];
       c[0]++;
-      if (isFailedRequest(s)) c[1]++;
+      if (s.failed) c[1]++;
       counts.set(b, c);
     }
     for (let t = Math.floor(min / bucket) * bucket; t <= max; t += bucket) {
@@ -329,7 +322,8 @@ export function buildReport(store: Store, query: CollectorQuery, options: Report
   const users = new Set<string>();
   for (const e of events) if (e.userId) users.add(e.userId);
   for (const s of failedRequests) {
-    const u = attrString(s.attributes, ATTRIBUTE_NAMES['user.id']);
+    // The index has no user ids: the failed requests' spans are read in full.
+    const u = attrString(store.traces.span(s.ref).attributes, ATTRIBUTE_NAMES['user.id']);
     if (u) users.add(u);
   }
   const occurrences = groups.reduce((n, g) => n + g.count, 0);

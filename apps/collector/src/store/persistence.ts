@@ -3,6 +3,8 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isRecord } from '../otlp/values.js';
+import { scanStoredTraces } from '../receivers/otlp-ingest.js';
+import { indexableIds } from './span-batch.js';
 import type { PersistedKind, PersistSink, Store } from './store.js';
 import type { ErrorEvent, LogRecord, MetricPoint, StoredSpan } from './types.js';
 
@@ -11,7 +13,7 @@ export interface Persistence extends PersistSink {
   close(): Promise<void>;
 }
 
-const KINDS: PersistedKind[] = ['spans', 'logs', 'metrics', 'errors'];
+const KINDS: PersistedKind[] = ['spans', 'otlp-traces', 'logs', 'metrics', 'errors'];
 const KEEP_SEGMENTS = 5;
 const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 
@@ -26,12 +28,15 @@ interface Writer {
 }
 
 const isStr = (v: unknown) => typeof v === 'string';
+const HEX32 = /^[0-9a-f]{32}$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Just enough shape checking that a damaged line cannot poison the queries. */
 const VALID: Record<PersistedKind, (r: Record<string, unknown>) => boolean> = {
   spans: (r) =>
     isStr(r.traceId) &&
-    isStr(r.spanId) &&
+    HEX32.test(r.traceId as string) &&
+    indexableIds(r as { spanId: unknown; parentSpanId: unknown }) &&
     isStr(r.name) &&
     isStr(r.service) &&
     isStr(r.startTimeUnixNano) &&
@@ -40,6 +45,7 @@ const VALID: Record<PersistedKind, (r: Record<string, unknown>) => boolean> = {
     isRecord(r.resource) &&
     Array.isArray(r.events) &&
     Array.isArray(r.links),
+  'otlp-traces': (r) => isStr(r.protobuf) && BASE64.test(r.protobuf as string),
   logs: (r) => isStr(r.timestamp) && isStr(r.level) && isStr(r.message) && isStr(r.service),
   metrics: (r) => isStr(r.name) && isStr(r.service) && typeof r.timeMs === 'number' && isRecord(r.attributes),
   errors: (r) =>
@@ -74,6 +80,7 @@ export async function openDataDir(dataDir: string, store: Store): Promise<Persis
   const limits = store.limits;
   const perKind: Record<PersistedKind, number> = {
     spans: limits.maxSpans,
+    'otlp-traces': limits.maxSpans,
     logs: limits.maxLogs,
     metrics: limits.maxMetricPoints,
     errors: limits.maxErrorEvents,
@@ -99,6 +106,16 @@ export async function openDataDir(dataDir: string, store: Store): Promise<Persis
         }
         if (!isRecord(record) || !VALID[kind](record)) {
           counters.skippedLines++;
+          continue;
+        }
+        if (kind === 'otlp-traces') {
+          const scanned = scanStoredTraces(Buffer.from(record.protobuf as string, 'base64'));
+          if (!scanned) {
+            counters.skippedLines++;
+            continue;
+          }
+          counters.loaded += scanned.batch.size;
+          store.ingestScannedTraces(scanned);
           continue;
         }
         counters.loaded++;
@@ -135,7 +152,7 @@ export async function openDataDir(dataDir: string, store: Store): Promise<Persis
   };
 
   return {
-    append(kind, record) {
+    append(kind, record, weight = 1) {
       const w = writers[kind];
       let line: string;
       try {
@@ -153,7 +170,7 @@ export async function openDataDir(dataDir: string, store: Store): Promise<Persis
       }
       w.stream ??= open(w);
       w.stream.write(line);
-      w.records++;
+      w.records += weight;
       w.bytes += line.length;
     },
     async close() {

@@ -1,7 +1,10 @@
 import { ATTRIBUTE_NAMES } from '../internal/attribute-names.js';
-import { attrString, nanosToMs } from '../otlp/values.js';
+import type { ScannedTraces } from '../otlp/trace-scan.js';
+import { attrString } from '../otlp/values.js';
+import { isFailedRequest, routeOf } from '../query/request-rules.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { ErrorStore } from './error-store.js';
+import { batchFromSpans, FLAG_EXCEPTION, resourceOf, type SpanBatch, spanAt } from './span-batch.js';
 import { TraceStore } from './trace-store.js';
 import type { ErrorEvent, LogRecord, MetricPoint, StoredSpan } from './types.js';
 
@@ -105,12 +108,13 @@ interface ServiceState {
   metricPoints: number;
 }
 
-/** A record kind persisted to the data directory. */
-export type PersistedKind = 'spans' | 'logs' | 'metrics' | 'errors';
+/** A record kind persisted to the data directory (`otlp-traces`: raw OTLP/protobuf trace exports, base64). */
+export type PersistedKind = 'spans' | 'otlp-traces' | 'logs' | 'metrics' | 'errors';
 
 /** Receives every accepted record (the data-directory writer). */
 export interface PersistSink {
-  append(kind: PersistedKind, record: object): void;
+  /** `weight`: how many stored items the record holds (spans of a raw export), for segment rotation. */
+  append(kind: PersistedKind, record: object, weight?: number): void;
 }
 
 const MAX_SERVICES = 1000;
@@ -185,11 +189,38 @@ export class Store {
     return this.#stats;
   }
 
+  /** Spans already normalized (OTLP/JSON, Sentry, a replayed data directory). */
   ingestSpans(spans: StoredSpan[], rejected = 0): void {
+    const batch = batchFromSpans(spans, routeOf, isFailedRequest);
+    const full = batch.full as StoredSpan[];
+    // Spans whose ids the index cannot hold (none that a receiver produces) are refused like spans without ids.
+    const refused = rejected + spans.length - full.length;
+    const added = this.#storeBatch(
+      batch,
+      full.map((span) => span.traceId),
+      refused,
+    );
+    if (this.sink) for (const i of added) this.sink.append('spans', full[i]!);
+  }
+
+  /**
+   * An OTLP/protobuf ExportTraceServiceRequest indexed by the wire scanner: stored as its raw bytes plus the index;
+   * spans are decoded one by one only when a query needs them in full.
+   */
+  ingestScannedTraces(scanned: ScannedTraces): void {
+    const added = this.#storeBatch(scanned.batch, scanned.traceIds, scanned.rejected);
+    const raw = scanned.batch.raw;
+    // The data directory keeps the request bytes too: replaying them takes this same path.
+    if (this.sink && raw && added.length > 0) {
+      this.sink.append('otlp-traces', { protobuf: raw.bytes.toString('base64') }, added.length);
+    }
+  }
+
+  #storeBatch(batch: SpanBatch, traceIds: readonly string[], rejected: number): number[] {
     const s = this.#stats;
-    s.received.spans += spans.length + rejected;
+    s.received.spans += batch.size + rejected;
     s.rejected.spans += rejected;
-    const result = this.traces.add(spans);
+    const result = this.traces.add(batch, traceIds);
     s.duplicates.spans += result.duplicates;
     s.rejected.spansOverTraceLimit += result.overflow;
     s.evicted.spans += result.evictedSpans;
@@ -206,12 +237,14 @@ export class Store {
       const version = attrString(runResource, ATTRIBUTE_NAMES.version);
       this.#seen(runService, version, runResource, runFirstMs, 'spans', undefined, runCount, runLastMs);
     };
-    for (const span of result.added) {
-      const ms = nanosToMs(span.startTimeUnixNano);
-      if (span.resource !== runResource || span.service !== runService) {
+    for (const i of result.added) {
+      const ms = batch.times[i * 2]!;
+      const resource = resourceOf(batch, i);
+      const service = batch.services[i]!;
+      if (resource !== runResource || service !== runService) {
         flush();
-        runResource = span.resource;
-        runService = span.service;
+        runResource = resource;
+        runService = service;
         runCount = 0;
         runFirstMs = ms;
         runLastMs = ms;
@@ -219,15 +252,18 @@ export class Store {
       runCount++;
       if (ms < runFirstMs) runFirstMs = ms;
       if (ms > runLastMs) runLastMs = ms;
-      this.sink?.append('spans', span);
-      for (let i = 0; i < span.events.length; i++) {
-        const event = span.events[i]!;
-        if (event.name !== 'exception') continue;
-        const occurrence = errorFromSpanEvent(span, i);
+      if ((batch.codes[i * 3 + 2]! & FLAG_EXCEPTION) === 0) continue;
+      // An exception event is an error occurrence: the one kind of span decoded in full at ingest.
+      const span = spanAt(batch, i);
+      span.traceId = traceIds[i]!;
+      for (let e = 0; e < span.events.length; e++) {
+        if (span.events[e]!.name !== 'exception') continue;
+        const occurrence = errorFromSpanEvent(span, e);
         if (occurrence) this.#addError(occurrence);
       }
     }
     flush();
+    return result.added;
   }
 
   ingestLogs(logs: LogRecord[]): void {
