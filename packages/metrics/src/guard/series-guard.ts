@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { warnOnce } from '@otelkit/core';
 import { ATTR_OTEL_METRIC_OVERFLOW } from '../internal/semconv.js';
 import { refusedKeyReason } from './attribute-keys.js';
+import { AttributeTrie } from './attribute-trie.js';
 
 /** The attribute set every measurement past the series limit is recorded with (OpenTelemetry SDK specification). */
 export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ [ATTR_OTEL_METRIC_OVERFLOW]: true });
@@ -15,57 +16,14 @@ export interface GuardPolicy {
 }
 
 /**
- * A trie of admitted attribute sets: one level per attribute, keyed by attribute key then value, in the caller's key
- * order. Looking up a known set is a few Map lookups on strings whose hashes V8 has cached, with no allocation. A caller
- * that varies its key order can only make the guard stricter (one series counted twice), never looser.
- */
-interface SeriesNode {
-  next?: Map<string, Map<unknown, SeriesNode>>;
-  end?: boolean;
-}
-
-function valueKey(v: unknown): unknown {
-  return typeof v === 'object' && v !== null ? `\u0000${JSON.stringify(v)}` : v;
-}
-
-function find(root: SeriesNode, attributes: Attributes): SeriesNode | undefined {
-  let node: SeriesNode | undefined = root;
-  for (const k in attributes) {
-    node = node.next?.get(k)?.get(valueKey(attributes[k]));
-    if (node === undefined) return undefined;
-  }
-  return node;
-}
-
-function insert(root: SeriesNode, attributes: Attributes): void {
-  let node = root;
-  for (const k in attributes) {
-    node.next ??= new Map();
-    let byValue = node.next.get(k);
-    if (byValue === undefined) {
-      byValue = new Map();
-      node.next.set(k, byValue);
-    }
-    const v = valueKey(attributes[k]);
-    let child = byValue.get(v);
-    if (child === undefined) {
-      child = {};
-      byValue.set(v, child);
-    }
-    node = child;
-  }
-  node.end = true;
-}
-
-/**
  * Keeps one synchronous instrument within its series limit for the lifetime of the process. The SDK's own
  * `cardinalityLimit` only bounds one collection cycle: with cumulative temporality (what Prometheus needs) the set of
  * series it remembers grows by up to the limit every cycle. This guard remembers the admitted attribute sets (at most
  * `limit - 1` keys) and maps every new set past that to `otel.metric.overflow=true`, once warned.
  */
 export class SeriesGuard {
-  /** Admitted attribute sets (at most `limit - 1`). */
-  readonly #admitted: SeriesNode = {};
+  /** Admitted attribute sets (at most `limit - 1`), in the caller's key order. */
+  readonly #admitted = new AttributeTrie<true>();
   #count = 0;
   readonly #admittedObjects = new WeakSet<Attributes>();
   readonly #instrument: string;
@@ -82,7 +40,7 @@ export class SeriesGuard {
     // A frozen object seen before cannot have changed: skip the key work (the HTTP glue reuses frozen sets).
     if (this.#admittedObjects.has(attributes)) return attributes;
     // Hot path: a series seen before. Admitted sets never contain a refused attribute key, so no check.
-    if (find(this.#admitted, attributes)?.end) return attributes;
+    if (this.#admitted.get(attributes) === true) return attributes;
     let attrs = attributes;
     for (const k in attributes) {
       if (refusedKeyReason(k, this.#policy.allowedKeys) !== null) {
@@ -90,7 +48,7 @@ export class SeriesGuard {
         break;
       }
     }
-    if (attrs === attributes || !find(this.#admitted, attrs)?.end) {
+    if (attrs === attributes || this.#admitted.get(attrs) !== true) {
       if (this.#count >= this.#policy.cardinalityLimit - 1) {
         warnOnce(
           `metrics.cardinality.${this.#instrument}`,
@@ -99,7 +57,7 @@ export class SeriesGuard {
         );
         return OVERFLOW_ATTRIBUTES;
       }
-      insert(this.#admitted, attrs);
+      this.#admitted.set(attrs, true);
       this.#count++;
     }
     if (attrs === attributes && Object.isFrozen(attributes)) this.#admittedObjects.add(attributes);

@@ -18,6 +18,10 @@ export interface InstrumentHttpServerOptions {
   meterProvider?: MeterProvider;
 }
 
+const kStart = Symbol('otelkit.metrics.start');
+
+type TrackedResponse = ServerResponse & { [kStart]?: number | undefined };
+
 export function schemeOf(req: IncomingMessage): 'http' | 'https' {
   return (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
 }
@@ -35,29 +39,34 @@ export function schemeOf(req: IncomingMessage): 'http' | 'https' {
 export function instrumentHttpServer(server: Server, options: InstrumentHttpServerOptions = {}): () => void {
   const recorder = new HttpServerRecorder(options.meterProvider);
   const routeOf = options.route;
-  const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    const scheme = schemeOf(req);
-    const start = recorder.begin(req.method, scheme);
-    res.once('close', () => {
-      let route: string | undefined;
-      if (routeOf !== undefined) {
-        try {
-          route = routeOf(req);
-        } catch (error) {
-          warnOnce('metrics.http.route', 'the route function of instrumentHttpServer threw; http.route not recorded', {
-            error: String(error),
-          });
-        }
+  // One listener function per server, not a closure per request: the request's start time rides on the response.
+  function onClose(this: TrackedResponse): void {
+    const req = this.req;
+    const start = this[kStart];
+    if (start === undefined) return;
+    this[kStart] = undefined;
+    let route: string | undefined;
+    if (routeOf !== undefined) {
+      try {
+        route = routeOf(req);
+      } catch (error) {
+        warnOnce('metrics.http.route', 'the route function of instrumentHttpServer threw; http.route not recorded', {
+          error: String(error),
+        });
       }
-      const finished = res.writableFinished;
-      recorder.end(start, {
-        method: req.method,
-        route,
-        statusCode: res.headersSent ? res.statusCode : undefined,
-        scheme,
-        errorType: finished ? undefined : 'aborted',
-      });
-    });
+    }
+    recorder.finish(
+      start,
+      req.method,
+      route,
+      this.headersSent ? this.statusCode : undefined,
+      schemeOf(req),
+      this.writableFinished ? undefined : 'aborted',
+    );
+  }
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    (res as TrackedResponse)[kStart] = recorder.begin(req.method, schemeOf(req));
+    res.on('close', onClose);
   };
   server.prependListener('request', listener);
   return () => {
