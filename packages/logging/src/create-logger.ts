@@ -34,7 +34,7 @@ import {
 import { resolveConfig } from './internal/resolve-config.js';
 import type { DebugAllowList, LoggerOptions, OtelkitLogger, ShutdownOptions } from './options.js';
 
-const { setLevelSym, serializersSym } = pino.symbols;
+const { setLevelSym, serializersSym, streamSym, needsMetadataGsym } = pino.symbols;
 
 /** The configured level of a logger (own on loggers that set one, inherited by the others). */
 const LEVEL = Symbol('otelkit.logging.level');
@@ -42,6 +42,8 @@ const LEVEL = Symbol('otelkit.logging.level');
 const BOUND = Symbol('otelkit.logging.bound');
 /** The bindings as given, for `bindings()`. */
 const BINDINGS = Symbol('otelkit.logging.bindings');
+/** True on loggers whose pino child options (formatters, redact, msgPrefix…) need pino's own line writer. */
+const PINO_WRITE = Symbol('otelkit.logging.pinoWrite');
 
 type Bound = Partial<Omit<RecordFields, 'error'>>;
 
@@ -51,6 +53,7 @@ interface Internal extends Logger {
   [LEVEL]: number;
   [BOUND]: Bound | undefined;
   [BINDINGS]: Bindings;
+  [PINO_WRITE]: boolean;
 }
 
 type Write = (this: Logger, ...args: unknown[]) => void;
@@ -442,7 +445,8 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
         msg = typeof msg === 'string' ? formatMessage(msg, args.slice(at + 1)) : msg;
       }
       if (typeof msg !== 'string') msg = messageText(msg);
-      (method as Write).call(logger, rec, msg);
+      if (direct && !logger[PINO_WRITE]) writeLine(logger, level, rec, msg as string);
+      else (method as Write).call(logger, rec, msg);
     } catch (error) {
       writeFailed(logger, method, error);
       return;
@@ -480,6 +484,28 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
   const pinoFlush = proto.flush;
   root[BOUND] = rootBound;
   root[BINDINGS] = resolved.name === undefined ? {} : { name: resolved.name };
+  root[PINO_WRITE] = false;
+
+  // The line pino would write, built in one pass: the record's fields are already redacted and JSON-safe, and the ids
+  // are validated (hex, or the correlation id alphabet), so they need no escaping. pino's writer stringifies value by
+  // value through its serializer loop; skipping it is what brings a schema line to bare pino's cost. A stream that
+  // wants pino's metadata (multistream) keeps pino's writer.
+  type Stream = Record<symbol, unknown> & { write(line: string): unknown };
+  const stream = (root as unknown as Record<symbol, Stream>)[streamSym] as Stream;
+  const direct = stream[needsMetadataGsym] !== true;
+  const heads: Record<number, string> = {};
+  for (const [value, name] of Object.entries(LEVEL_NAMES)) heads[Number(value)] = `{"level":"${name}"`;
+  let resourceJson = `,"service":${JSON.stringify(resource.service)},"environment":${JSON.stringify(resource.environment)},"host":${JSON.stringify(resource.host)}`;
+  if (resource.version !== undefined) resourceJson += `,"version":${JSON.stringify(resource.version)}`;
+
+  function writeLine(logger: Internal, level: number, rec: RecordFields, msg: string): void {
+    let line = (heads[level] ?? '{"level":"INFO"') + timestamp() + resourceJson;
+    // `undefined` members are left out by JSON.stringify; `rec` is created with its keys in the schema's order.
+    const body = JSON.stringify(rec);
+    if (body.length > 2) line += `,${body.slice(1, -1)}`;
+    line += `,"message":${JSON.stringify(messageOf(msg))}}\n`;
+    ((logger as unknown as Record<symbol, Stream>)[streamSym] as Stream).write(line);
+  }
   setOwnLevel(root, resolved.level);
 
   /** Splits bindings into schema fields and context, on top of the parent's. */
@@ -525,6 +551,8 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
       opts = rest;
     }
     const instance = pinoChild.call(parent, {}, opts) as Internal;
+    instance[PINO_WRITE] =
+      parent[PINO_WRITE] || (opts != null && Object.keys(opts).some((key) => key !== 'serializers'));
     const { bound, name } = bind(instance, parent[BOUND], safeCopy(bindings));
     instance[BOUND] = bound;
     instance[BINDINGS] = { ...parent[BINDINGS], ...safeCopy(bindings) };
