@@ -12,9 +12,9 @@ const handler = (_req, res) => {
 const server = createServer(handler);
 let stop = async () => {};
 
-if (variant === 'otelkit') {
+if (variant === 'otelkit' || variant === 'otelkit-no-runtime') {
   const { startMetrics, instrumentHttpServer } = await import('@otelkit/metrics');
-  const metrics = startMetrics({ otlp: false, prometheus: true });
+  const metrics = startMetrics({ otlp: false, prometheus: true, runtime: variant === 'otelkit' });
   instrumentHttpServer(server, { route: () => '/' });
   stop = () => metrics.shutdown();
 } else if (variant === 'prom-client') {

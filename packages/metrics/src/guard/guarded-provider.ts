@@ -70,10 +70,13 @@ class GuardedInstrument {
       this.#measure(value, this.#guard.admit(attributes), context);
       return;
     }
-    const bound =
-      attributes === undefined
-        ? (this.#empty ??= this.#bindAdmitted(EMPTY))
-        : (this.#byObject.get(attributes) ?? this.#byValues.get(attributes));
+    let bound: BoundMeasurement | undefined;
+    if (attributes === undefined) {
+      this.#empty ??= this.#bindAdmitted(EMPTY);
+      bound = this.#empty;
+    } else {
+      bound = this.#byObject.get(attributes) ?? this.#byValues.get(attributes);
+    }
     if (bound !== undefined) {
       bound.record(value);
       return;

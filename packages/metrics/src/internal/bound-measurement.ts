@@ -106,7 +106,7 @@ class SingleStorageMeasurement implements BoundMeasurement {
 
   record(value: number): void {
     // NaN, negative values where the SDK refuses them, and non-numbers take the SDK's path (it warns or drops).
-    if (typeof value !== 'number' || !(this.#nonNegative ? value >= 0 : value === value)) {
+    if (typeof value !== 'number' || !(this.#nonNegative ? value >= 0 : !Number.isNaN(value))) {
       this.#slow(value);
       return;
     }
@@ -141,7 +141,7 @@ class MultiStorageMeasurement implements BoundMeasurement {
   }
 
   record(value: number): void {
-    if (typeof value !== 'number' || !(this.#nonNegative ? value >= 0 : value === value)) {
+    if (typeof value !== 'number' || !(this.#nonNegative ? value >= 0 : !Number.isNaN(value))) {
       this.#slow(value);
       return;
     }
