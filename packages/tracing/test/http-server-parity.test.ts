@@ -118,15 +118,20 @@ describe('lean http server instrumentation vs @opentelemetry/instrumentation-htt
     const expected = await record();
     stock.disable();
 
-    const lean = createHttpServerInstrumentation();
-    lean.setTracerProvider(provider);
-    lean.enable();
-    const actual = await record();
-    lean.disable();
-
     expect(expected.some((s) => s.attributes['url.query'] === 'q=red+shoes&sig=REDACTED&page=2')).toBe(true);
-    for (let i = 0; i < REQUESTS.length; i++) {
-      expect(actual[i], `${REQUESTS[i]!.method} ${REQUESTS[i]!.target}`).toEqual(expected[i]);
+    // Both ways of computing the attributes: before the span starts (a custom sampler may read them), and only once
+    // it is known to be recorded (the built-in samplers).
+    for (const samplerReadsAttributes of [true, false]) {
+      const lean = createHttpServerInstrumentation({ samplerReadsAttributes });
+      lean.setTracerProvider(provider);
+      lean.enable();
+      const actual = await record();
+      lean.disable();
+      for (let i = 0; i < REQUESTS.length; i++) {
+        expect(actual[i], `${REQUESTS[i]!.method} ${REQUESTS[i]!.target} (${samplerReadsAttributes})`).toEqual(
+          expected[i],
+        );
+      }
     }
   });
 });

@@ -1,50 +1,60 @@
-import { AsyncResource } from 'node:async_hooks';
 import type { EventEmitter } from 'node:events';
+import { type Context, context } from '@opentelemetry/api';
 
 type Listener = ((...args: unknown[]) => unknown) & { listener?: Listener };
 type Adder = (this: EventEmitter, event: string | symbol, listener: Listener) => EventEmitter;
 
-const kResource = Symbol('otelkit.emitter-binding.resource');
+const kContext = Symbol('otelkit.emitter-binding.context');
 const ADDERS = ['on', 'addListener', 'prependListener'] as const;
 
-interface BoundEmitter extends EventEmitter {
-  [kResource]: AsyncResource;
+interface BindableEmitter {
+  [kContext]?: Context;
 }
 
-function wrap(resource: AsyncResource, listener: Listener): Listener {
+function wrap(ctx: Context, listener: Listener): Listener {
   const wrapped: Listener = function (this: unknown, ...args: unknown[]) {
-    return resource.runInAsyncScope(listener, this, ...args);
+    return context.with(ctx, listener, this, ...args);
   };
   wrapped.listener = listener;
   return wrapped;
 }
 
-// One shared replacement per method (not closures per request): the resource lives on the emitter and the original
-// method is the prototype's.
-const BOUND = Object.fromEntries(
-  ADDERS.map((name) => [
-    name,
-    function bound(this: BoundEmitter, event: string | symbol, listener: Listener): EventEmitter {
-      const original = (Object.getPrototypeOf(this) as Record<string, Adder>)[name] as Adder;
-      if (typeof listener !== 'function') return original.call(this, event, listener);
-      return original.call(this, event, wrap(this[kResource], listener));
-    },
-  ]),
-) as Record<(typeof ADDERS)[number], Adder>;
+/**
+ * Makes the listener-adding methods of `proto` (`on`, `addListener`, `prependListener`; `once` goes through `on`)
+ * run every listener added to a {@link bindEmitter bound} instance in that instance's context. Unbound instances pass
+ * straight through. Patching the prototype once — rather than three methods on every request and response, as
+ * `context.bind` does — keeps the per-request cost to one property. The wrapper carries `.listener` (as Node's own
+ * `once` wrappers do), so `removeListener(original)` and `listeners()` still see the original. Returns the undo.
+ */
+export function patchListenerAdders(proto: object): () => void {
+  const slots = proto as Record<string, Adder | undefined>;
+  const undo: (() => void)[] = [];
+  for (const name of ADDERS) {
+    const original = slots[name];
+    if (typeof original !== 'function') continue;
+    const own = Object.hasOwn(proto, name);
+    const patched: Adder = function (this: EventEmitter, event, listener) {
+      const ctx = (this as BindableEmitter)[kContext];
+      if (ctx === undefined || typeof listener !== 'function') return original.call(this, event, listener);
+      return original.call(this, event, wrap(ctx, listener));
+    };
+    slots[name] = patched;
+    undo.push(() => {
+      if (slots[name] !== patched) return; // patched again by someone else since: leave their chain alone
+      if (own) slots[name] = original;
+      else delete slots[name];
+    });
+  }
+  return () => {
+    for (const u of undo) u();
+  };
+}
 
 /**
- * Makes every listener later added to `emitters` run in the async context current now — the active span and core's
- * correlation context alike, because an `AsyncResource` restores every `AsyncLocalStorage` at once. Without it, a
- * body parser's `data`/`end` listeners run in the socket's context and a handler behind it loses its trace.
- * The wrapper carries `.listener` (as Node's own `once` wrappers do), so `removeListener(original)` still works.
+ * Makes every listener later added to `emitter` run in `ctx` (on a prototype patched by {@link patchListenerAdders}).
+ * Without it, a body parser's `data`/`end` listeners run in the socket's context and a handler behind it loses its
+ * trace and correlation id (core's context rides in the OpenTelemetry context).
  */
-export function bindEmitters(...emitters: EventEmitter[]): void {
-  const resource = new AsyncResource('otelkit.http.request');
-  for (const emitter of emitters) {
-    const e = emitter as BoundEmitter;
-    if (e[kResource] !== undefined) continue;
-    e[kResource] = resource;
-    const slots = e as unknown as Record<string, Adder>;
-    for (const name of ADDERS) slots[name] = BOUND[name];
-  }
+export function bindEmitter(emitter: EventEmitter, ctx: Context): void {
+  (emitter as BindableEmitter)[kContext] = ctx;
 }

@@ -2,47 +2,124 @@ import { errorMonitor } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import {
-  type Attributes,
+  type Context,
   context,
   propagation,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
+  type SpanOptions,
   SpanStatusCode,
   type Tracer,
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { RPCType, setRPCMetadata } from '@opentelemetry/core';
+import { RPCType } from '@opentelemetry/core';
 import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
-import {
-  ATTRIBUTE_NAMES,
-  CORRELATION_ID_HEADER,
-  isValidCorrelationId,
-  newCorrelationId,
-  setOtelkitContext,
-} from '@otelkit/core';
-import { CORRELATION_BAGGAGE_KEY, withCorrelationBaggage } from '../propagation/correlation-propagator.js';
+import { ATTRIBUTE_NAMES, CORRELATION_ID_HEADER, isValidCorrelationId } from '@otelkit/core';
+import { newRequestCorrelationId } from '../propagation/correlation-id.js';
+import { CORRELATION_BAGGAGE_KEY } from '../propagation/correlation-propagator.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
-import { bindEmitters } from './emitter-binding.js';
+import { bindEmitter, patchListenerAdders } from './emitter-binding.js';
 import { ATTR, recordedAttributes, samplingAttributes } from './http-server-attributes.js';
+import { requestContext } from './request-context.js';
 
 type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
 
 const kOriginalEmit = Symbol('otelkit.http-server.emit');
+const kState = Symbol('otelkit.http-server.state');
 
 interface PatchedPrototype {
   emit: Emit;
   [kOriginalEmit]?: Emit;
 }
 
+/** Options of {@link createHttpServerInstrumentation}. */
+export interface HttpServerInstrumentationOptions {
+  /**
+   * Whether the sampler may look at the span's attributes. When it does, the sampling-relevant request attributes
+   * are computed before the span starts, for every request; the built-in samplers (always on/off, trace id ratio,
+   * parent based) never read them, so with those every attribute is computed only for spans that are recorded.
+   * @defaultValue true
+   */
+  samplerReadsAttributes?: boolean;
+}
+
+/** The RPC metadata instrumentations of frameworks (Express, Fastify) write the matched route into. */
+interface RequestRpc {
+  type: RPCType.HTTP;
+  span: Span;
+  route?: string;
+}
+
+/** What the response listeners need to finish a recorded server span. */
+interface ServerSpanState {
+  span: Span;
+  rpc: RequestRpc;
+  method: string;
+  done: boolean;
+}
+
+interface Traced {
+  [kState]?: ServerSpanState;
+}
+
+const SERVER: SpanOptions = { kind: SpanKind.SERVER };
+
 /** The correlation id of an inbound request: its valid header, else a valid baggage entry, else a new one. */
-function inboundCorrelationId(req: IncomingMessage, extracted: ReturnType<typeof propagation.extract>): string {
+function inboundCorrelationId(req: IncomingMessage, extracted: Context): string {
   let header = req.headers[CORRELATION_ID_HEADER];
   if (Array.isArray(header)) header = header[0];
   if (isValidCorrelationId(header)) return header;
   const entry = propagation.getBaggage(extracted)?.getEntry(CORRELATION_BAGGAGE_KEY)?.value;
-  return isValidCorrelationId(entry) ? entry : newCorrelationId();
+  return isValidCorrelationId(entry) ? entry : newRequestCorrelationId();
+}
+
+function fail(state: ServerSpanState | undefined, error: unknown): void {
+  if (state === undefined || state.done) return;
+  state.done = true;
+  try {
+    const span = state.span;
+    const e = error instanceof Error ? error : new Error(String(error));
+    span.setAttribute(ATTR.errorType, e.name);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+    span.recordException(e);
+    span.end();
+  } catch {
+    /* never disturb the response */
+  }
+}
+
+// Shared listeners (`this` is the response): no closures per request.
+function onResponseClose(this: ServerResponse): void {
+  const state = (this as Traced)[kState];
+  if (state === undefined || state.done) return;
+  state.done = true;
+  try {
+    const { span, rpc } = state;
+    const status = this.statusCode;
+    span.setAttribute(ATTR.statusCode, status);
+    if (rpc.route !== undefined) span.setAttribute(ATTR.route, rpc.route);
+    if (!(status >= 100 && status < 500)) span.setStatus({ code: SpanStatusCode.ERROR });
+    if (rpc.route) span.updateName(`${state.method} ${rpc.route}`);
+    span.end();
+  } catch {
+    /* never disturb the response */
+  }
+}
+
+function onResponseError(this: ServerResponse, error: unknown): void {
+  fail((this as Traced)[kState], error);
+}
+
+/** Runs the server's own `emit('request', …)` inside the request's context (see `context.with` below). */
+function handle(original: Emit, server: http.Server, args: IArguments, state: ServerSpanState | undefined): boolean {
+  try {
+    return Reflect.apply(original, server, args);
+  } catch (error) {
+    fail(state, error);
+    throw error;
+  }
 }
 
 /**
@@ -51,12 +128,21 @@ function inboundCorrelationId(req: IncomingMessage, extracted: ReturnType<typeof
  * metrics, hooks and old-semconv bookkeeping. It also makes the request's correlation id (`x-correlation-id`, else
  * the baggage entry, else a new UUID v7) core's context, a span attribute and a baggage entry for the whole handler.
  * It patches `Server.prototype.emit`, which serves CommonJS and ES module apps alike.
+ *
+ * An unsampled request costs little: header extraction, the sampling decision, a correlation id and one context —
+ * no response listeners, no attributes unless the sampler reads them, and the baggage only if something reads it.
  */
 class HttpServerInstrumentation implements Instrumentation {
   readonly instrumentationName = `${PACKAGE_NAME}/http-server`;
   readonly instrumentationVersion = PACKAGE_VERSION;
   #config: InstrumentationConfig = { enabled: false };
   #tracer: Tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
+  readonly #samplerReadsAttributes: boolean;
+  #unpatch: (() => void)[] = [];
+
+  constructor(options: HttpServerInstrumentationOptions) {
+    this.#samplerReadsAttributes = options.samplerReadsAttributes ?? true;
+  }
 
   setTracerProvider(provider: TracerProvider): void {
     this.#tracer = provider.getTracer(this.instrumentationName, this.instrumentationVersion);
@@ -77,6 +163,8 @@ class HttpServerInstrumentation implements Instrumentation {
     this.#config.enabled = true;
     this.#patch(http.Server.prototype as unknown as PatchedPrototype, 'http');
     this.#patch(https.Server.prototype as unknown as PatchedPrototype, 'https');
+    this.#unpatch.push(patchListenerAdders(http.IncomingMessage.prototype));
+    this.#unpatch.push(patchListenerAdders(http.ServerResponse.prototype));
   }
 
   disable(): void {
@@ -89,6 +177,7 @@ class HttpServerInstrumentation implements Instrumentation {
         delete proto[kOriginalEmit];
       }
     }
+    for (const undo of this.#unpatch.splice(0)) undo();
   }
 
   #patch(proto: PatchedPrototype, scheme: 'http' | 'https'): void {
@@ -97,71 +186,54 @@ class HttpServerInstrumentation implements Instrumentation {
     const original = proto.emit;
     proto[kOriginalEmit] = original;
     const instrumentation = this;
-    proto.emit = function emit(this: http.Server, event: string | symbol, ...args: unknown[]): boolean {
-      if (event !== 'request') return original.apply(this, [event, ...args]);
-      return instrumentation.#incoming(scheme, args[0] as IncomingMessage, args[1] as ServerResponse, () =>
-        original.apply(this, [event, ...args]),
-      );
+    proto.emit = function emit(this: http.Server, event: string | symbol): boolean {
+      // biome-ignore lint/complexity/noArguments: passes every argument on without copying them into an array
+      if (event !== 'request') return Reflect.apply(original, this, arguments);
+      // biome-ignore lint/complexity/noArguments: as above
+      return instrumentation.#incoming(this, original, arguments, scheme);
     };
   }
 
-  #incoming(scheme: string, req: IncomingMessage, res: ServerResponse, handle: () => boolean): boolean {
-    let span: Span;
-    let ctx: ReturnType<typeof context.active>;
-    let correlationId: string;
-    let rpc: { type: RPCType.HTTP; span: Span; route?: string };
+  #incoming(server: http.Server, original: Emit, args: IArguments, scheme: string): boolean {
+    const req = args[1] as IncomingMessage;
+    const res = args[2] as ServerResponse;
+    let ctx: Context;
+    let state: ServerSpanState | undefined;
     try {
       const extracted = propagation.extract(ROOT_CONTEXT, req.headers);
-      correlationId = inboundCorrelationId(req, extracted);
-      const attributes: Attributes = samplingAttributes(req, scheme);
-      span = this.#tracer.startSpan(req.method || 'GET', { kind: SpanKind.SERVER, attributes }, extracted);
+      const correlationId = inboundCorrelationId(req, extracted);
+      const method = req.method || 'GET';
+      const span = this.#samplerReadsAttributes
+        ? this.#tracer.startSpan(
+            method,
+            { kind: SpanKind.SERVER, attributes: samplingAttributes(req, scheme) },
+            extracted,
+          )
+        : this.#tracer.startSpan(method, SERVER, extracted);
+      const rpc: RequestRpc = { type: RPCType.HTTP, span };
       if (span.isRecording()) {
+        if (!this.#samplerReadsAttributes) span.setAttributes(samplingAttributes(req, scheme));
         span.setAttributes(recordedAttributes(req));
         span.setAttribute(ATTRIBUTE_NAMES.correlation_id, correlationId);
+        state = { span, rpc, method, done: false };
+        (res as Traced)[kState] = state;
+        // Added before the response is bound: these need no context, so they are not wrapped.
+        res.on('close', onResponseClose);
+        res.on(errorMonitor, onResponseError);
       }
-      rpc = { type: RPCType.HTTP, span };
-      ctx = setRPCMetadata(trace.setSpan(withCorrelationBaggage(extracted, correlationId), span), rpc);
+      // One context per request carries the span and the otelkit correlation context together.
+      ctx = requestContext(extracted, span, rpc, correlationId);
+      bindEmitter(req, ctx);
+      bindEmitter(res, ctx);
     } catch {
       // Instrumentation trouble must never reach the request.
-      return handle();
+      return Reflect.apply(original, server, args);
     }
-    // One context per request carries the span and the otelkit correlation context together.
-    return context.with(setOtelkitContext(ctx, { correlationId }), () => {
-      bindEmitters(req, res);
-      let failed = false;
-      let ended = false;
-      const fail = (error: unknown) => {
-        if (ended) return;
-        ended = true;
-        failed = true;
-        const e = error instanceof Error ? error : new Error(String(error));
-        span.setAttribute(ATTR.errorType, e.name);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
-        span.recordException(e);
-        span.end();
-      };
-      res.on('close', () => {
-        if (failed || ended) return;
-        ended = true;
-        const status = res.statusCode;
-        span.setAttribute(ATTR.statusCode, status);
-        if (rpc.route !== undefined) span.setAttribute(ATTR.route, rpc.route);
-        if (!(status >= 100 && status < 500)) span.setStatus({ code: SpanStatusCode.ERROR });
-        if (rpc.route) span.updateName(`${req.method || 'GET'} ${rpc.route}`);
-        span.end();
-      });
-      res.on(errorMonitor, fail);
-      try {
-        return handle();
-      } catch (error) {
-        fail(error);
-        throw error;
-      }
-    });
+    return context.with(ctx, handle, undefined, original, server, args, state);
   }
 }
 
 /** Creates the lean `node:http`/`node:https` server instrumentation. */
-export function createHttpServerInstrumentation(): Instrumentation {
-  return new HttpServerInstrumentation();
+export function createHttpServerInstrumentation(options: HttpServerInstrumentationOptions = {}): Instrumentation {
+  return new HttpServerInstrumentation(options);
 }

@@ -39,13 +39,19 @@ export const HOOKED_MODULES: Partial<Record<InstrumentationName, string[]>> = {
   pg: ['pg', 'pg-pool'],
 };
 
-function create(name: InstrumentationName): Instrumentation[] {
+/** What the created instrumentations need to know about the SDK they run on. */
+export interface LoadOptions {
+  /** Whether the sampler may read span attributes (a custom sampler); the built-in ones do not. */
+  samplerReadsAttributes?: boolean;
+}
+
+function create(name: InstrumentationName, options: LoadOptions): Instrumentation[] {
   switch (name) {
     case 'http': {
       // Server side: otelkit's lean instrumentation. Client side: the stock one, outgoing requests only.
       const { HttpInstrumentation } = requireHere('@opentelemetry/instrumentation-http');
       return [
-        createHttpServerInstrumentation(),
+        createHttpServerInstrumentation({ samplerReadsAttributes: options.samplerReadsAttributes }),
         new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
       ];
     }
@@ -71,7 +77,10 @@ function create(name: InstrumentationName): Instrumentation[] {
  * always). Loading is synchronous so that patches are in place before the app requires its framework; a failure to
  * load one is reported once and the others still start.
  */
-export function loadInstrumentations(names: readonly InstrumentationName[]): {
+export function loadInstrumentations(
+  names: readonly InstrumentationName[],
+  options: LoadOptions = {},
+): {
   instrumentations: Instrumentation[];
   enabled: InstrumentationName[];
 } {
@@ -81,7 +90,7 @@ export function loadInstrumentations(names: readonly InstrumentationName[]): {
     const target = TARGET_MODULE[name];
     if (target !== undefined && !isInstalled(target)) continue;
     try {
-      instrumentations.push(...create(name));
+      instrumentations.push(...create(name, options));
       enabled.push(name);
     } catch (error) {
       warnOnce(`tracing.instrumentation.${name}`, `could not load the ${name} instrumentation`, {

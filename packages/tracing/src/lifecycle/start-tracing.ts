@@ -175,7 +175,11 @@ export function startTracing(options: TracingOptions = {}): Tracing {
   provider.register({ propagator: propagatorFor(env.traces.propagators) });
   resetDefaultTracer();
 
-  const { instrumentations: named, enabled } = loadInstrumentations(config.instrumentations.names);
+  // The built-in samplers decide on the parent and the trace id alone, so the server instrumentation computes request
+  // attributes only for the spans it records; a custom sampler gets them before the span starts.
+  const { instrumentations: named, enabled } = loadInstrumentations(config.instrumentations.names, {
+    samplerReadsAttributes: options.sampler !== undefined,
+  });
   const instrumentations: Instrumentation[] = [...named, ...config.instrumentations.custom];
   registerEsmHook(enabled);
   // Instrumentations get a no-op meter provider: HTTP client/server metrics are @otelkit/metrics' job, and an

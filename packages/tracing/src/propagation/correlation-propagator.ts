@@ -1,4 +1,5 @@
 import {
+  type Baggage,
   type Context,
   propagation,
   type TextMapGetter,
@@ -18,11 +19,19 @@ export function correlationIdOf(ctx: Context): string | undefined {
   return isValidCorrelationId(entry) ? entry : undefined;
 }
 
+/** `baggage` (or a new one) with the correlation id as its entry, replacing any inbound one. */
+export function correlationBaggage(baggage: Baggage | undefined, correlationId: string): Baggage {
+  const b = baggage ?? propagation.createBaggage();
+  return b.getEntry(CORRELATION_BAGGAGE_KEY)?.value === correlationId
+    ? b
+    : b.setEntry(CORRELATION_BAGGAGE_KEY, { value: correlationId });
+}
+
 /** Returns `ctx` with the correlation id as a baggage entry (replacing any inbound one). */
 export function withCorrelationBaggage(ctx: Context, correlationId: string): Context {
-  const baggage = propagation.getBaggage(ctx) ?? propagation.createBaggage();
-  if (baggage.getEntry(CORRELATION_BAGGAGE_KEY)?.value === correlationId) return ctx;
-  return propagation.setBaggage(ctx, baggage.setEntry(CORRELATION_BAGGAGE_KEY, { value: correlationId }));
+  const baggage = propagation.getBaggage(ctx);
+  const next = correlationBaggage(baggage, correlationId);
+  return next === baggage ? ctx : propagation.setBaggage(ctx, next);
 }
 
 /**
