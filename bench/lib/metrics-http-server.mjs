@@ -45,6 +45,14 @@ if (variant === 'otelkit' || variant === 'otelkit-no-runtime') {
       });
     });
   });
+} else if (variant.startsWith('bare+')) {
+  // Calibration: bare plus a known amount of busy JavaScript per request (`bare+1us`), to see how much server CPU per
+  // request a given amount of added work shows up as on this machine.
+  const spinMs = Number.parseFloat(variant.slice(5)) / 1000;
+  server.prependListener('request', () => {
+    const until = performance.now() + spinMs;
+    while (performance.now() < until);
+  });
 } else if (variant !== 'bare') {
   throw new Error(`unknown variant ${variant}`);
 }
@@ -56,7 +64,7 @@ process.on('message', async (m) => {
     process.send({ marked: true });
   } else if (m === 'cpu') {
     const u = process.cpuUsage(cpuMark);
-    process.send({ cpuMicros: u.user + u.system });
+    process.send({ cpuMicros: u.user + u.system, userMicros: u.user, systemMicros: u.system });
   } else if (m === 'stop') {
     server.close();
     await stop();

@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { MeterProvider } from '@opentelemetry/api';
 import { warnOnce } from '@otelkit/core';
-import { HttpServerRecorder } from './server-recorder.js';
+import { type ActiveEntry, HttpServerRecorder } from './server-recorder.js';
 
 /** Options of {@link instrumentHttpServer}. */
 export interface InstrumentHttpServerOptions {
@@ -20,7 +21,9 @@ export interface InstrumentHttpServerOptions {
 
 const kStart = Symbol('otelkit.metrics.start');
 
-type TrackedResponse = ServerResponse & { [kStart]?: number | undefined };
+const kEntry = Symbol('otelkit.metrics.entry');
+
+type TrackedResponse = ServerResponse & { [kStart]?: number | undefined; [kEntry]?: ActiveEntry | undefined };
 
 export function schemeOf(req: IncomingMessage): 'http' | 'https' {
   return (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
@@ -39,12 +42,12 @@ export function schemeOf(req: IncomingMessage): 'http' | 'https' {
 export function instrumentHttpServer(server: Server, options: InstrumentHttpServerOptions = {}): () => void {
   const recorder = new HttpServerRecorder(options.meterProvider);
   const routeOf = options.route;
-  // One listener function per server, not a closure per request: the request's start time rides on the response.
+  // One listener function per server, not a closure per request: the request's entry and start time ride on the response.
   function onClose(this: TrackedResponse): void {
+    const entry = this[kEntry];
+    if (entry === undefined) return;
+    this[kEntry] = undefined;
     const req = this.req;
-    const start = this[kStart];
-    if (start === undefined) return;
-    this[kStart] = undefined;
     let route: string | undefined;
     if (routeOf !== undefined) {
       try {
@@ -55,17 +58,18 @@ export function instrumentHttpServer(server: Server, options: InstrumentHttpServ
         });
       }
     }
-    recorder.finish(
-      start,
-      req.method,
+    recorder.leave(
+      this[kStart] as number,
+      entry,
       route,
       this.headersSent ? this.statusCode : undefined,
-      schemeOf(req),
       this.writableFinished ? undefined : 'aborted',
     );
   }
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    (res as TrackedResponse)[kStart] = recorder.begin(req.method, schemeOf(req));
+    const tracked = res as TrackedResponse;
+    tracked[kEntry] = recorder.enter(req.method, schemeOf(req));
+    tracked[kStart] = performance.now();
     res.on('close', onClose);
   };
   server.prependListener('request', listener);

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Attributes, Histogram, Meter, MeterProvider } from '@opentelemetry/api';
 import { bindInstrument } from '../guard/guarded-provider.js';
 import type { BoundMeasurement } from '../internal/bound-measurement.js';
@@ -28,9 +29,16 @@ interface ServerInstruments {
   cached: number;
 }
 
-interface ActiveEntry {
-  attributes: Attributes;
+/** The requests in flight of one (scheme, method), and this pair's bound measurements for the common case. */
+export interface ActiveEntry {
+  readonly attributes: Attributes;
+  readonly method: string;
+  readonly scheme: Scheme;
   count: number;
+  /** The instruments {@link ActiveEntry.byRoute} was bound to (a provider change rebinds). */
+  owner: ServerInstruments | undefined;
+  /** Bound measurements by route, then status, for requests without an explicit error type. */
+  byRoute: Map<string | undefined, Map<number | undefined, BoundMeasurement>>;
 }
 
 // In-flight requests per scheme and method, shared by every recorder of this module: one observable instrument
@@ -42,7 +50,11 @@ function activeEntry(method: string, scheme: Scheme): ActiveEntry {
   if (entry === undefined) {
     entry = {
       attributes: Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_SCHEME]: scheme }),
+      method,
+      scheme,
       count: 0,
+      owner: undefined,
+      byRoute: new Map(),
     };
     active[scheme].set(method, entry);
   }
@@ -130,39 +142,57 @@ export class HttpServerRecorder {
   }
 
   end(startMs: number, outcome: ServerRequestOutcome): void {
-    this.finish(startMs, outcome.method, outcome.route, outcome.statusCode, outcome.scheme, outcome.errorType);
+    const method = normalizeMethod(outcome.method);
+    const entry = active[outcome.scheme].get(method);
+    if (entry === undefined) return;
+    this.leave(startMs, entry, outcome.route, outcome.statusCode, outcome.errorType);
   }
 
-  /** {@link HttpServerRecorder.end} without the outcome object. */
-  finish(
+  /** Marks a request in flight and returns its entry, for {@link HttpServerRecorder.leave} (start time apart). */
+  enter(method: string | undefined, scheme: Scheme): ActiveEntry {
+    const entry = activeEntry(normalizeMethod(method), scheme);
+    entry.count++;
+    return entry;
+  }
+
+  /** Ends a request {@link HttpServerRecorder.enter} started at `startMs` (from `performance.now()`). */
+  leave(
     startMs: number,
-    rawMethod: string | undefined,
+    entry: ActiveEntry,
     route: string | undefined,
     status: number | undefined,
-    scheme: Scheme,
     explicitErrorType: string | undefined,
   ): void {
     const seconds = (performance.now() - startMs) / 1000;
-    const method = normalizeMethod(rawMethod);
-    const entry = active[scheme].get(method);
-    if (entry !== undefined && entry.count > 0) entry.count--;
-    const errorType = explicitErrorType ?? (status !== undefined && status >= 500 ? String(status) : undefined);
+    if (entry.count > 0) entry.count--;
     const instruments = this.#instruments.get();
-    const bound = instruments.outcomes[scheme].get(method)?.get(route)?.get(status)?.get(errorType);
-    if (bound !== undefined) {
-      bound.record(seconds);
-      return;
+    if (explicitErrorType === undefined) {
+      if (entry.owner !== instruments) {
+        entry.owner = instruments;
+        entry.byRoute = new Map();
+      }
+      const bound = entry.byRoute.get(route)?.get(status);
+      if (bound !== undefined) {
+        bound.record(seconds);
+        return;
+      }
     }
-    const attributes = outcomeAttributes(method, route, status, errorType, scheme);
-    if (instruments.cached >= MAX_CACHED_ATTRIBUTE_SETS) {
-      instruments.duration.record(seconds, attributes);
-      return;
+    const { method, scheme } = entry;
+    const errorType = explicitErrorType ?? (status !== undefined && status >= 500 ? String(status) : undefined);
+    let bound = instruments.outcomes[scheme].get(method)?.get(route)?.get(status)?.get(errorType);
+    if (bound === undefined) {
+      const attributes = outcomeAttributes(method, route, status, errorType, scheme);
+      if (instruments.cached >= MAX_CACHED_ATTRIBUTE_SETS) {
+        instruments.duration.record(seconds, attributes);
+        return;
+      }
+      bound = bindInstrument(instruments.duration, attributes, 'non-negative');
+      const byRoute = nested(instruments.outcomes[scheme], method, () => new Map());
+      const byStatus = nested(byRoute, route, () => new Map());
+      nested(byStatus, status, () => new Map()).set(errorType, bound);
+      instruments.cached++;
     }
-    const created = bindInstrument(instruments.duration, attributes, 'non-negative');
-    const byRoute = nested(instruments.outcomes[scheme], method, () => new Map());
-    const byStatus = nested(byRoute, route, () => new Map());
-    nested(byStatus, status, () => new Map()).set(errorType, created);
-    instruments.cached++;
-    created.record(seconds);
+    if (explicitErrorType === undefined) nested(entry.byRoute, route, () => new Map()).set(status, bound);
+    bound.record(seconds);
   }
 }
