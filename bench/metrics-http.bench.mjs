@@ -23,7 +23,8 @@ const WARMUP_S = 2;
 const CONNECTIONS = 16;
 const RATE = Number(process.env.BENCH_RATE ?? 4000);
 const serverFile = fileURLToPath(new URL('./lib/metrics-http-server.mjs', import.meta.url));
-const variants = (process.env.BENCH_VARIANTS ?? 'bare,otelkit,otelkit-no-runtime,prom-client').split(',');
+// bare+1 is a calibration row: bare plus 1 µs of busy JavaScript per request.
+const variants = (process.env.BENCH_VARIANTS ?? 'bare,otelkit,otelkit-no-runtime,prom-client,bare+1').split(',');
 
 function request(child, message, key) {
   return new Promise((resolve) => {
