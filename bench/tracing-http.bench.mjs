@@ -3,6 +3,12 @@
 // auto-instrumentations-node defaults vs @sentry/node (tracesSampleRate 1). Every traced server exports to a
 // discarding receiver (OTLP/gRPC, or HTTP for Sentry envelopes).
 // Targets (issue 5): otelkit >= 0.5x bare at 100% sampling and >= 0.85x with a 10% ratio sampler.
+// The servers take turns, round after round, and every ratio is taken against the bare server of the same round, then
+// the median over rounds is reported: on a shared machine the load from elsewhere changes from one minute to the next,
+// and a ratio of two neighbouring runs is steadier than either figure. Two figures per server: req/s (what autocannon
+// got; it shares the cores with the server) and CPU per request of the server process (user + system time / requests),
+// the steadier one — "capacity" is bare's CPU per request over the server's, the throughput a CPU-bound server would
+// reach relative to bare.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -10,9 +16,7 @@ import { startDiscardHttp, startDiscardOtlp } from './lib/discard-receivers.mjs'
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 3);
 const WARMUP_S = 1;
-// Rounds interleave the servers, and each keeps its best round: on a shared machine, load from elsewhere only ever
-// makes a run slower.
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 16;
 const serverFile = fileURLToPath(new URL('./lib/tracing-http-server.cjs', import.meta.url));
 
@@ -45,80 +49,94 @@ function load(port, seconds) {
   return autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, duration: seconds });
 }
 
+async function measure(v) {
+  const child = fork(serverFile, [], {
+    env: {
+      ...process.env,
+      VARIANT: v.name,
+      OTEL_SERVICE_NAME: `bench-${v.name}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+      OTEL_NODE_RESOURCE_DETECTORS: 'none',
+      ...v.env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const { port } = await new Promise((resolve) => child.once('message', resolve));
+  await load(port, WARMUP_S);
+  // The server exports what the warm-up queued (loading its exporter if it loads it lazily), then starts counting.
+  await request(child, 'mark', 'marked');
+  const result = await load(port, DURATION_S);
+  const { cpuMicros, rss } = await request(child, 'cpu', 'cpuMicros');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.send('stop');
+  await exited;
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    cpuPerReq: cpuMicros / Math.max(1, result.requests.total),
+    rssMb: rss / 1024 / 1024,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
 // `BENCH_VARIANTS=bare,otelkit` runs a subset (bare is always included: every ratio is relative to it).
 const only = process.env.BENCH_VARIANTS?.split(',');
-const best = new Map();
+const chosen = variants.filter((x) => !only || x.name === 'bare' || only.includes(x.name));
+const runs = new Map(chosen.map((v) => [v.name, []]));
 for (let round = 0; round < ROUNDS; round++) {
-  for (const v of variants.filter((x) => !only || x.name === 'bare' || only.includes(x.name))) {
-    const child = fork(serverFile, [], {
-      env: {
-        ...process.env,
-        VARIANT: v.name,
-        OTEL_SERVICE_NAME: `bench-${v.name}`,
-        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-        OTEL_METRICS_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'none',
-        OTEL_NODE_RESOURCE_DETECTORS: 'none',
-        ...v.env,
-      },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    const { port } = await new Promise((resolve) => child.once('message', resolve));
-    await load(port, WARMUP_S);
-    const before = { ...otlp.stats };
-    await request(child, 'mark', 'marked');
-    const result = await load(port, DURATION_S);
-    const { cpuMicros, rss } = await request(child, 'cpu', 'cpuMicros');
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.send('stop');
-    await exited;
-    const requests = result.requests.total;
-    const row = {
-      name: v.name,
-      rps: result.requests.average,
-      p99: result.latency.p99,
-      cpuPerReq: cpuMicros / Math.max(1, requests),
-      rssMb: rss / 1024 / 1024,
-      exported: otlp.stats.bytes - before.bytes,
-      errors: result.errors + result.non2xx,
-    };
-    const prev = best.get(v.name);
-    best.set(
-      v.name,
-      prev
-        ? {
-            ...row,
-            rps: Math.max(prev.rps, row.rps),
-            cpuPerReq: Math.min(prev.cpuPerReq, row.cpuPerReq),
-            p99: Math.min(prev.p99, row.p99),
-          }
-        : row,
-    );
+  let bare;
+  for (const v of chosen) {
+    const r = await measure(v);
+    if (v.name === 'bare') bare = r;
+    r.ratio = r.rps / bare.rps;
+    r.capacity = bare.cpuPerReq / r.cpuPerReq;
+    runs.get(v.name).push(r);
   }
 }
-const rows = [...best.values()];
 await otlp.stop();
 await sentryIntake.stop();
 
-const bare = rows.find((r) => r.name === 'bare');
-// req/s is what autocannon got on a 2-core box it shares with the servers (and, here, with other work): noisy.
-// CPU per request (the server process's user+system time / requests) is the steadier figure; "capacity" is the
-// throughput a CPU-bound server would reach relative to bare, bare_cpu / cpu.
+const range = (xs, digits) => {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return lo.toFixed(digits) === hi.toFixed(digits) ? lo.toFixed(digits) : `${lo.toFixed(digits)}–${hi.toFixed(digits)}`;
+};
 console.log(
-  `\nnode:http hello world, ${CONNECTIONS} connections, best of ${ROUNDS} rounds of ${DURATION_S}s per server (higher req/s is better)`,
+  `\nnode:http hello world, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION_S}s per server; ` +
+    'medians over rounds, [range] (higher req/s and capacity are better)',
 );
-const w = Math.max(...rows.map((r) => r.name.length));
-for (const r of rows) {
+const w = Math.max(...chosen.map((v) => v.name.length));
+const summary = new Map();
+for (const v of chosen) {
+  const rs = runs.get(v.name);
+  const pick = (k) => rs.map((r) => r[k]);
+  const row = {
+    rps: median(pick('rps')),
+    ratio: median(pick('ratio')),
+    cpuPerReq: median(pick('cpuPerReq')),
+    capacity: median(pick('capacity')),
+  };
+  summary.set(v.name, row);
+  const errors = rs.reduce((n, r) => n + r.errors, 0);
   console.log(
-    `  ${r.name.padEnd(w)}  ${Math.round(r.rps).toLocaleString('en-US').padStart(8)} req/s  ${(r.rps / bare.rps).toFixed(2)}x bare` +
-      `  p99 ${String(r.p99).padStart(3)} ms  cpu ${r.cpuPerReq.toFixed(0).padStart(4)} µs/req (${(r.cpuPerReq / bare.cpuPerReq).toFixed(1)}x,` +
-      ` capacity ${(bare.cpuPerReq / r.cpuPerReq).toFixed(2)}x bare)` +
-      `  rss ${r.rssMb.toFixed(0)} MB${r.errors ? `  errors ${r.errors}` : ''}`,
+    `  ${v.name.padEnd(w)}  ${Math.round(row.rps).toLocaleString('en-US').padStart(7)} req/s  ${row.ratio.toFixed(2)}x bare [${range(pick('ratio'), 2)}]` +
+      `  cpu ${row.cpuPerReq.toFixed(0).padStart(4)} µs/req [${range(pick('cpuPerReq'), 0)}]  capacity ${row.capacity.toFixed(2)}x bare [${range(pick('capacity'), 2)}]` +
+      `  p99 ${median(pick('p99'))} ms  rss ${median(pick('rssMb')).toFixed(0)} MB${errors ? `  errors ${errors}` : ''}`,
   );
 }
-const ok = rows.find((r) => r.name === 'otelkit');
-const ok10 = rows.find((r) => r.name === 'otelkit-10pct');
-if (ok && ok10)
+const ok = summary.get('otelkit');
+const ok10 = summary.get('otelkit-10pct');
+if (ok && ok10) {
   console.log(
-    `\notelkit 100%: ${(ok.rps / bare.rps).toFixed(2)}x bare (target >= 0.5x); 10%: ${(ok10.rps / bare.rps).toFixed(2)}x bare (target >= 0.85x)`,
+    `\notelkit 100%: ${ok.ratio.toFixed(2)}x bare req/s, capacity ${ok.capacity.toFixed(2)}x (target >= 0.5x); ` +
+      `10%: ${ok10.ratio.toFixed(2)}x bare req/s, capacity ${ok10.capacity.toFixed(2)}x (target >= 0.85x)`,
   );
+}

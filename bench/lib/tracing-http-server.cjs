@@ -4,11 +4,15 @@
 
 const variant = process.env.VARIANT;
 let stop = async () => {};
+// Exports what is queued (otelkit loads its gRPC exporter on the first export): called after the warm-up, so that the
+// measured window is the steady state for every contender.
+let flush = async () => {};
 
 if (variant === 'otelkit' || variant === 'otelkit-10pct') {
   const { startTracing } = require('@otelkit/tracing');
   const tracing = startTracing();
   stop = () => tracing.shutdown();
+  flush = () => tracing.forceFlush();
 } else if (variant === 'sdk-http' || variant === 'sdk-auto') {
   const { NodeSDK } = require('@opentelemetry/sdk-node');
   const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc');
@@ -41,6 +45,7 @@ const server = http.createServer((_req, res) => {
 let mark = process.cpuUsage();
 process.on('message', async (message) => {
   if (message === 'mark') {
+    await flush().catch(() => {});
     mark = process.cpuUsage();
     process.send({ marked: true });
   } else if (message === 'cpu') {

@@ -17,12 +17,12 @@ import {
 import { RPCType } from '@opentelemetry/core';
 import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { ATTRIBUTE_NAMES, CORRELATION_ID_HEADER, isValidCorrelationId } from '@otelkit/core';
+import { requestContext } from '../context/request-context.js';
 import { newRequestCorrelationId } from '../propagation/correlation-id.js';
 import { CORRELATION_BAGGAGE_KEY } from '../propagation/correlation-propagator.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import { bindEmitter, patchListenerAdders } from './emitter-binding.js';
 import { ATTR, recordedAttributes, samplingAttributes } from './http-server-attributes.js';
-import { requestContext } from './request-context.js';
 
 type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
 

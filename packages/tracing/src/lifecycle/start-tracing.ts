@@ -20,6 +20,7 @@ import { createRetryingExporter } from '../export/retrying-exporter.js';
 import { HOOKED_MODULES, loadInstrumentations } from '../instrumentations/load-instrumentations.js';
 import { CorrelationPropagator } from '../propagation/correlation-propagator.js';
 import { StrictTraceContextPropagator } from '../propagation/trace-context.js';
+import { createPooledIdGenerator } from '../spans/pooled-id-generator.js';
 import { resetDefaultTracer } from '../spans/span-helpers.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import { installExitHooks } from './exit-hooks.js';
@@ -171,9 +172,11 @@ export function startTracing(options: TracingOptions = {}): Tracing {
     sampler: options.sampler ?? samplerFromConfig(env.traces),
     spanLimits,
     spanProcessors: [processor],
+    idGenerator: createPooledIdGenerator(),
   });
   provider.register({ propagator: propagatorFor(env.traces.propagators) });
-  resetDefaultTracer();
+  const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
+  resetDefaultTracer(tracer);
 
   // The built-in samplers decide on the parent and the trace id alone, so the server instrumentation computes request
   // attributes only for the spans it records; a custom sampler gets them before the span starts.
@@ -195,7 +198,7 @@ export function startTracing(options: TracingOptions = {}): Tracing {
 
   let stopping: Promise<void> | undefined;
   const running: Tracing = {
-    tracer: provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
+    tracer,
     instrumentations: enabled,
     forceFlush: flush,
     shutdown(timeoutMs = config.shutdownTimeoutMs) {

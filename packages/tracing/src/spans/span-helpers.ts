@@ -9,6 +9,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { ATTRIBUTE_NAMES, serializeError } from '@otelkit/core';
+import { withActiveSpan } from '../context/span-layer.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 
 /** Options of {@link withSpan}: the OpenTelemetry span options, plus where the span comes from. */
@@ -20,16 +21,22 @@ export interface WithSpanOptions extends SpanOptions {
 }
 
 let cached: { provider: unknown; tracer: Tracer } | undefined;
+let pinned: Tracer | undefined;
 
 function defaultTracer(): Tracer {
+  if (pinned !== undefined) return pinned;
   const provider = trace.getTracerProvider();
   if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION) };
   return cached.tracer;
 }
 
-/** Drops the cached tracer (the global provider was replaced). */
-export function resetDefaultTracer(): void {
+/**
+ * Drops the cached tracer (the global provider was replaced). `startTracing` passes the tracer of the provider it
+ * registered, so `withSpan` does not look the global provider up on every call; `shutdown` clears it.
+ */
+export function resetDefaultTracer(tracer?: Tracer): void {
   cached = undefined;
+  pinned = tracer;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -70,7 +77,7 @@ export function withSpan<T>(
   const span = (options?.tracer ?? defaultTracer()).startSpan(name, options, parent);
   let result: T;
   try {
-    result = context.with(trace.setSpan(parent, span), fn, undefined, span);
+    result = context.with(withActiveSpan(parent, span), fn, undefined, span);
   } catch (error) {
     recordError(error, span);
     span.end();

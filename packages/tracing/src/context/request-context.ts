@@ -1,67 +1,8 @@
-import { type Baggage, type Context, INVALID_SPAN_CONTEXT, propagation, type Span, trace } from '@opentelemetry/api';
-import { type RPCMetadata, RPCType, setRPCMetadata } from '@opentelemetry/core';
+import { type Baggage, type Context, propagation, type Span, trace } from '@opentelemetry/api';
+import { type RPCMetadata, setRPCMetadata } from '@opentelemetry/core';
 import { setOtelkitContext } from '@otelkit/core';
 import { correlationBaggage } from '../propagation/correlation-propagator.js';
-
-/** A context that only records what is set on it: how the key each helper writes under is learned. */
-class RecordingContext implements Context {
-  key: symbol | undefined;
-  value: unknown;
-  writes = 0;
-
-  getValue(): unknown {
-    return undefined;
-  }
-
-  setValue(key: symbol, value: unknown): Context {
-    this.key = key;
-    this.value = value;
-    this.writes++;
-    return this;
-  }
-
-  deleteValue(): Context {
-    return this;
-  }
-}
-
-/** The key `set` writes under, when it writes exactly one value and returns the context it wrote to. */
-function keyWrittenBy(set: (ctx: Context) => Context): symbol | undefined {
-  try {
-    const probe = new RecordingContext();
-    return set(probe) === probe && probe.writes === 1 ? probe.key : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-interface Keys {
-  span: symbol;
-  baggage: symbol;
-  rpc: symbol;
-  otelkit: symbol;
-}
-
-let keys: Keys | null | undefined;
-
-/**
- * The context keys of the active span, the baggage, the RPC metadata and core's otelkit context, learned once through
- * the public helpers that set them (`trace.setSpan`, `propagation.setBaggage`, `setRPCMetadata`,
- * `setOtelkitContext`), so that nothing here depends on how those packages spell their keys. Null when a helper does
- * not behave as expected: callers then build the context with the helpers themselves.
- */
-function contextKeys(): Keys | null {
-  if (keys !== undefined) return keys;
-  const span = keyWrittenBy((c) => trace.setSpan(c, trace.wrapSpanContext(INVALID_SPAN_CONTEXT)));
-  const baggage = keyWrittenBy((c) => propagation.setBaggage(c, propagation.createBaggage()));
-  const rpc = keyWrittenBy((c) =>
-    setRPCMetadata(c, { type: RPCType.HTTP, span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT) }),
-  );
-  const otelkit = keyWrittenBy((c) => setOtelkitContext(c, { correlationId: 'probe' }));
-  const all = [span, baggage, rpc, otelkit];
-  keys = span && baggage && rpc && otelkit && new Set(all).size === all.length ? { span, baggage, rpc, otelkit } : null;
-  return keys;
-}
+import { type ContextKeys, contextKeys, RecordingContext } from './context-keys.js';
 
 const capture = new RecordingContext();
 
@@ -81,7 +22,7 @@ function otelkitValue(correlationId: string): unknown {
  * equivalent ordinary context, built once.
  */
 class RequestContext implements Context {
-  readonly #keys: Keys;
+  readonly #keys: ContextKeys;
   readonly #parent: Context;
   readonly #span: Span;
   readonly #rpc: RPCMetadata;
@@ -90,7 +31,7 @@ class RequestContext implements Context {
   #baggage: Baggage | undefined;
   #flat: Context | undefined;
 
-  constructor(keys: Keys, parent: Context, span: Span, rpc: RPCMetadata, correlationId: string) {
+  constructor(keys: ContextKeys, parent: Context, span: Span, rpc: RPCMetadata, correlationId: string) {
     this.#keys = keys;
     this.#parent = parent;
     this.#span = span;
