@@ -29,7 +29,7 @@ async function receiver(kind) {
   if (kind === 'collector') {
     const { startCollector } = await import(new URL('dist/index.js', collectorDir).href);
     global.gc?.();
-    const baseline = process.memoryUsage().heapUsed;
+    const { heapUsed: baseline, arrayBuffers: baselineBuffers } = process.memoryUsage();
     const collector = await startCollector({ grpcPort: 0, httpPort: 0, uiPort: 0, limits: { maxSpans: 100_000 } });
     process.on('message', async (msg) => {
       // Any query first stores what was accepted but not stored yet: the CPU figure then covers all of ingest.
@@ -40,9 +40,12 @@ async function receiver(kind) {
         global.gc?.();
         global.gc?.();
         const stats = collector.query.stats();
+        const { heapUsed, arrayBuffers } = process.memoryUsage();
         send({
-          heapUsed: process.memoryUsage().heapUsed,
+          heapUsed,
           baseline,
+          arrayBuffers,
+          baselineBuffers,
           stored: stats.stored.spans,
           received: stats.received.spans,
         });
@@ -206,11 +209,13 @@ async function main() {
   );
   const ratio = collector / discard;
   const perHundredK = ((memory.heapUsed - memory.baseline) / memory.stored) * 100_000;
+  const buffersPerHundredK = ((memory.arrayBuffers - memory.baselineBuffers) / memory.stored) * 100_000;
+  const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
   console.log(
     `\n  collector / discarding ratio: ${ratio.toFixed(2)} (target ≥ 0.90: ${ratio >= 0.9 ? 'met' : 'NOT met'})`,
   );
   console.log(
-    `  collector heap per 100k stored spans: ${(perHundredK / 1024 / 1024).toFixed(1)} MiB (${memory.stored.toLocaleString('en-US')} stored of ${memory.received.toLocaleString('en-US')} received; heap after GC minus heap before start)`,
+    `  collector heap per 100k stored spans: ${mib(perHundredK)} MiB JS heap + ${mib(buffersPerHundredK)} MiB array buffers = ${mib(perHundredK + buffersPerHundredK)} MiB (${memory.stored.toLocaleString('en-US')} stored of ${memory.received.toLocaleString('en-US')} received; after GC minus before start)`,
   );
   const cpuPerK = (k) => cpuMicros[k] / spans[k];
   console.log(

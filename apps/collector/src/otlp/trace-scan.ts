@@ -1,6 +1,17 @@
 import { ATTRIBUTE_NAMES } from '../internal/attribute-names.js';
 import type { SpanBatch } from '../store/span-batch.js';
-import { FLAG_EXCEPTION, FLAG_FAILED, FLAG_PARENT, KIND_SERVER, STATUS_ERROR } from '../store/span-batch.js';
+import {
+  BatchStrings,
+  FLAG_EXCEPTION,
+  FLAG_FAILED,
+  FLAG_PARENT,
+  ID_PARENT,
+  ID_SPAN,
+  ID_START,
+  ID_WORDS,
+  KIND_SERVER,
+  STATUS_ERROR,
+} from '../store/span-batch.js';
 import type { Attributes, AttributeValue } from '../store/types.js';
 import { traceMessageDecoders } from './proto.js';
 import { attrString, intern, keyValues, msFromNanoBits } from './values.js';
@@ -23,11 +34,9 @@ export interface ServerSpanRules {
   isFailed(span: { status: 'unset' | 'ok' | 'error'; attributes: Attributes }): boolean;
 }
 
-/** A scanned export: the batch of its valid spans, their trace ids, and how many spans were rejected. */
+/** A scanned export: the batch of its valid spans and how many spans were rejected. */
 export interface ScannedTraces {
   batch: SpanBatch;
-  /** Lower-case hex trace id of each span of the batch (consecutive spans of one trace share the string). */
-  traceIds: string[];
   /** Spans without a valid trace id or span id (as `normalizeTraces` rejects them). */
   rejected: number;
 }
@@ -255,7 +264,7 @@ function scalarValue(start: number, end: number): AttributeValue {
     } else skip(tag & 7, end);
   }
   // The order of `anyValue`'s checks, should a sender set more than one member of the oneof.
-  if (text >= 0) return intern(buf.toString('utf8', text, textEnd));
+  if (text >= 0) return sharedString(text, textEnd);
   if (bool !== undefined) return bool;
   if (hasInt) {
     const n = (intHi | 0) * 4294967296 + intLo;
@@ -268,12 +277,62 @@ function scalarValue(start: number, end: number): AttributeValue {
   return null;
 }
 
+const probe: { name: string; status: 'unset' | 'ok' | 'error'; attributes: Attributes } = {
+  name: '',
+  status: 'unset',
+  attributes: {},
+};
+let lastRouteValue: AttributeValue | undefined;
+let lastMethodValue: AttributeValue | undefined;
+let lastRouteName = '';
+let lastRoute = '';
+
+/**
+ * Span names and attribute values repeat across spans; decoding each from UTF-8 and interning it costs far more than
+ * recognizing its bytes. A direct-mapped cache of short strings by their bytes returns the same (interned) string.
+ */
+const CACHE_SLOTS = 1024;
+const CACHE_BYTES = 64;
+const cacheArena = new Uint8Array(CACHE_SLOTS * CACHE_BYTES);
+const cacheLength = new Int32Array(CACHE_SLOTS).fill(-1);
+const cacheString: string[] = new Array<string>(CACHE_SLOTS).fill('');
+
+function sharedString(start: number, end: number): string {
+  const len = end - start;
+  if (len > CACHE_BYTES) return intern(buf.toString('utf8', start, end));
+  if (len === 0) return '';
+  const h =
+    (len * 31 +
+      buf[start]! * 7 +
+      buf[end - 1]! * 131 +
+      buf[start + (len >> 1)]! * 1031 +
+      buf[end - 2 >= start ? end - 2 : start]! * 17) &
+    (CACHE_SLOTS - 1);
+  const o = h * CACHE_BYTES;
+  if (cacheLength[h] === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (cacheArena[o + i] !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cacheString[h]!;
+  }
+  const text = intern(buf.toString('utf8', start, end));
+  cacheArena.set(buf.subarray(start, end), o);
+  cacheLength[h] = len;
+  cacheString[h] = text;
+  return text;
+}
+
 // Growable scratch columns, copied out at exact size per batch.
 let cap = 0;
 let sIds = new Uint32Array(0);
 let sTimes = new Float64Array(0);
 let sCodes = new Uint8Array(0);
 let sSpans = new Int32Array(0);
+let sText = new Uint32Array(0);
 
 function ensure(n: number): void {
   if (n <= cap) return;
@@ -287,10 +346,11 @@ function ensure(n: number): void {
     next.set(old as never);
     return next;
   };
-  sIds = grow(sIds, (m) => new Uint32Array(m), 6);
+  sIds = grow(sIds, (m) => new Uint32Array(m), ID_WORDS);
   sTimes = grow(sTimes, (m) => new Float64Array(m), 2);
   sCodes = grow(sCodes, (m) => new Uint8Array(m), 3);
   sSpans = grow(sSpans, (m) => new Int32Array(m), 3);
+  sText = grow(sText, (m) => new Uint32Array(m), 3);
 }
 
 /**
@@ -300,7 +360,6 @@ function ensure(n: number): void {
 export function scanTraces(bytes: Buffer, rules: ServerSpanRules): ScannedTraces | undefined {
   buf = bytes;
   at = 0;
-  lastTraceStart = -1;
   try {
     return scanRequest(rules);
   } catch (error) {
@@ -315,10 +374,7 @@ const EMPTY = Buffer.alloc(0);
 
 function scanRequest(rules: ServerSpanRules): ScannedTraces {
   const end = buf.length;
-  const names: string[] = [];
-  const services: string[] = [];
-  const routes: string[] = [];
-  const traceIds: string[] = [];
+  const table = new BatchStrings();
   const scopes: { message: unknown; resource: number }[] = [];
   const resources: { message: unknown; attributes: Attributes }[] = [];
   const decoders = traceMessageDecoders();
@@ -349,7 +405,7 @@ function scanRequest(rules: ServerSpanRules): ScannedTraces {
       } else if (field === 2) {
         expect(t & 7, 2);
         const ssEnd = lengthEnd(rsEnd);
-        const scanned = scanScopeSpans(ssEnd, n, scopes.length, rules, names, routes, traceIds);
+        const scanned = scanScopeSpans(ssEnd, n, scopes.length, rules, table);
         n = scanned.n;
         rejected += scanned.rejected;
         scopes.push({ message: scanned.scope, resource: resourceIndex });
@@ -371,9 +427,10 @@ function scanRequest(rules: ServerSpanRules): ScannedTraces {
     resources.push({ message, attributes });
     // As `serviceOf` in normalize.ts.
     const name = attrString(attributes, ATTRIBUTE_NAMES.service) ?? 'unknown_service';
-    for (let i = firstSpan; i < n; i++) services[i] = name;
+    const id = table.id(name);
+    for (let i = firstSpan; i < n; i++) sText[i * 3 + 1] = id;
   }
-  const ids = sIds.slice(0, n * 6);
+  const ids = sIds.slice(0, n * ID_WORDS);
   const times = sTimes.slice(0, n * 2);
   const codes = sCodes.slice(0, n * 3);
   const spans = sSpans.slice(0, n * 3);
@@ -383,15 +440,14 @@ function scanRequest(rules: ServerSpanRules): ScannedTraces {
       live: 0,
       size: n,
       ids,
+      next: new Float64Array(n),
       times,
       codes,
-      names,
-      services,
-      routes,
+      text: sText.slice(0, n * 3),
+      strings: table.strings,
       raw: { bytes: buf, spans, scopes, resources },
       full: undefined,
     },
-    traceIds,
     rejected,
   };
 }
@@ -409,9 +465,7 @@ function scanScopeSpans(
   n: number,
   scopeIndex: number,
   rules: ServerSpanRules,
-  names: string[],
-  routes: string[],
-  traceIds: string[],
+  table: BatchStrings,
 ): { n: number; rejected: number; scope: unknown } {
   // ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; string schema_url = 3 }
   let rejected = 0;
@@ -429,7 +483,7 @@ function scanScopeSpans(
       expect(t & 7, 2);
       const spanEnd = lengthEnd(end);
       ensure(n + 1);
-      if (scanSpan(at, spanEnd, n, scopeIndex, rules, names, routes, traceIds)) n++;
+      if (scanSpan(at, spanEnd, n, scopeIndex, rules, table)) n++;
       else rejected++;
       at = spanEnd;
     } else if (field === 3) {
@@ -447,9 +501,6 @@ function scanScopeSpans(
   return { n, rejected, scope };
 }
 
-let lastTraceStart = -1;
-let lastTraceHex = '';
-
 function idIsValid(start: number, len: number, want: number): boolean {
   if (start < 0 || len !== want) return false;
   for (let i = 0; i < len; i++) if (buf[start + i] !== 0) return true;
@@ -463,9 +514,7 @@ function scanSpan(
   n: number,
   scopeIndex: number,
   rules: ServerSpanRules,
-  names: string[],
-  routes: string[],
-  traceIds: string[],
+  table: BatchStrings,
 ): boolean {
   let traceStart = -1;
   let traceLen = 0;
@@ -597,29 +646,24 @@ function scanSpan(
   }
   if (!idIsValid(traceStart, traceLen, 16) || !idIsValid(spanStart, spanLen, 8)) return false;
 
-  // Trace id: consecutive spans of one trace share one string.
-  let traceHex = lastTraceHex;
-  if (lastTraceStart < 0 || traceHex === '' || !sameTrace(traceStart)) {
-    traceHex = buf.toString('hex', traceStart, traceStart + 16);
-  }
-  lastTraceStart = traceStart;
-  lastTraceHex = traceHex;
-  traceIds[n] = traceHex;
-
-  const o = n * 6;
-  sIds[o] = u32be(spanStart);
-  sIds[o + 1] = u32be(spanStart + 4);
+  const o = n * ID_WORDS;
+  sIds[o] = u32be(traceStart);
+  sIds[o + 1] = u32be(traceStart + 4);
+  sIds[o + 2] = u32be(traceStart + 8);
+  sIds[o + 3] = u32be(traceStart + 12);
+  sIds[o + ID_SPAN] = u32be(spanStart);
+  sIds[o + ID_SPAN + 1] = u32be(spanStart + 4);
   let flags = 0;
   if (idIsValid(parentStart, parentLen, 8)) {
-    sIds[o + 2] = u32be(parentStart);
-    sIds[o + 3] = u32be(parentStart + 4);
+    sIds[o + ID_PARENT] = u32be(parentStart);
+    sIds[o + ID_PARENT + 1] = u32be(parentStart + 4);
     flags |= FLAG_PARENT;
   } else {
-    sIds[o + 2] = 0;
-    sIds[o + 3] = 0;
+    sIds[o + ID_PARENT] = 0;
+    sIds[o + ID_PARENT + 1] = 0;
   }
-  sIds[o + 4] = startHi;
-  sIds[o + 5] = startLo;
+  sIds[o + ID_START] = startHi;
+  sIds[o + ID_START + 1] = startLo;
   const startMs = msFromNanoBits(startHi, startLo);
   let endMs = msFromNanoBits(endHi, endLo);
   if (endMs < startMs) endMs = startMs;
@@ -630,28 +674,34 @@ function scanSpan(
   sCodes[n * 3] = kindCode;
   sCodes[n * 3 + 1] = statusName === 'ok' ? 1 : statusName === 'error' ? STATUS_ERROR : 0;
   if (exception) flags |= FLAG_EXCEPTION;
-  const name = intern(buf.toString('utf8', nameStart, nameEnd));
-  names[n] = name;
+  const name = sharedString(nameStart, nameEnd);
+  sText[n * 3] = table.id(name);
   if (kindCode === KIND_SERVER) {
-    const attributes: Attributes = {};
-    if (route !== -2) attributes[ROUTE_KEY] = route < 0 ? null : scalarValue(route, routeEnd);
-    if (method !== -2) attributes[METHOD_KEY] = method < 0 ? null : scalarValue(method, methodEnd);
-    if (status !== -2) attributes[STATUS_CODE_KEY] = status < 0 ? null : scalarValue(status, statusEnd);
-    routes[n] = intern(rules.routeOf({ name, attributes }));
-    if (rules.isFailed({ status: statusName, attributes })) flags |= FLAG_FAILED;
+    // One reused probe object; an absent attribute reads as undefined, which the rules treat as absent.
+    const attributes = probe.attributes as Record<string, AttributeValue | undefined>;
+    const routeValue = route === -2 ? undefined : route < 0 ? null : scalarValue(route, routeEnd);
+    const methodValue = method === -2 ? undefined : method < 0 ? null : scalarValue(method, methodEnd);
+    attributes[ROUTE_KEY] = routeValue;
+    attributes[METHOD_KEY] = methodValue;
+    attributes[STATUS_CODE_KEY] = status === -2 ? undefined : status < 0 ? null : scalarValue(status, statusEnd);
+    probe.name = name;
+    probe.status = statusName;
+    // Server spans of one service mostly share name, route and method: the route string is made once for them.
+    if (routeValue !== lastRouteValue || methodValue !== lastMethodValue || name !== lastRouteName) {
+      lastRouteValue = routeValue;
+      lastMethodValue = methodValue;
+      lastRouteName = name;
+      lastRoute = intern(rules.routeOf(probe));
+    }
+    sText[n * 3 + 2] = table.id(lastRoute);
+    if (rules.isFailed(probe)) flags |= FLAG_FAILED;
     at = end;
-  } else routes[n] = '';
+  } else sText[n * 3 + 2] = table.id('');
   sCodes[n * 3 + 2] = flags;
   const p = n * 3;
   sSpans[p] = start;
   sSpans[p + 1] = end;
   sSpans[p + 2] = scopeIndex;
-  return true;
-}
-
-function sameTrace(start: number): boolean {
-  if (lastTraceStart < 0 || lastTraceStart + 16 > buf.length) return false;
-  for (let i = 0; i < 16; i++) if (buf[start + i] !== buf[lastTraceStart + i]) return false;
   return true;
 }
 

@@ -28,15 +28,12 @@ interface Writer {
 }
 
 const isStr = (v: unknown) => typeof v === 'string';
-const HEX32 = /^[0-9a-f]{32}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Just enough shape checking that a damaged line cannot poison the queries. */
 const VALID: Record<PersistedKind, (r: Record<string, unknown>) => boolean> = {
   spans: (r) =>
-    isStr(r.traceId) &&
-    HEX32.test(r.traceId as string) &&
-    indexableIds(r as { spanId: unknown; parentSpanId: unknown }) &&
+    indexableIds(r as { traceId: unknown; spanId: unknown; parentSpanId: unknown }) &&
     isStr(r.name) &&
     isStr(r.service) &&
     isStr(r.startTimeUnixNano) &&

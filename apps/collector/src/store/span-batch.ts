@@ -16,16 +16,24 @@ export interface SpanBatch {
   /** Spans of the batch still stored; the batch is dropped at 0. */
   live: number;
   readonly size: number;
-  /** Per span, 6 × uint32: span id (high, low), parent span id (high, low), start time in ns (high, low). */
+  /**
+   * Per span, {@link ID_WORDS} × uint32 (each id big-endian, as its hex reads): trace id (4 words), span id (2),
+   * parent span id (2), start time in ns (high, low).
+   */
   readonly ids: Uint32Array;
+  /** Per span, the reference of the next span of its trace (-1: none); kept by the trace store. */
+  readonly next: Float64Array;
   /** Per span, 2 × float64: start (epoch ms, with fraction) and duration (ms). */
   readonly times: Float64Array;
   /** Per span, 3 × uint8: kind code, status code, {@link FLAG_PARENT} | {@link FLAG_EXCEPTION} | {@link FLAG_FAILED}. */
   readonly codes: Uint8Array;
-  readonly names: string[];
-  readonly services: string[];
-  /** `routeOf` of SERVER spans ('' for the others). */
-  readonly routes: string[];
+  /**
+   * Per span, 3 × index into {@link strings}: name, service, and the `routeOf` of a SERVER span ('' for the others).
+   * Indexes rather than string references, so that the GC has no per-span slot to visit.
+   */
+  readonly text: Uint32Array;
+  /** The distinct strings of the batch. */
+  readonly strings: string[];
   readonly raw: RawSpans | undefined;
   readonly full: StoredSpan[] | undefined;
 }
@@ -41,6 +49,12 @@ export interface RawSpans {
   readonly resources: { message: unknown; attributes: Attributes }[];
 }
 
+export const ID_WORDS = 10;
+export const ID_TRACE = 0;
+export const ID_SPAN = 4;
+export const ID_PARENT = 6;
+export const ID_START = 8;
+
 export const FLAG_PARENT = 1;
 /** The span has an event named `exception` (an error occurrence is derived from it at ingest). */
 export const FLAG_EXCEPTION = 2;
@@ -54,21 +68,63 @@ export const STATUS_ERROR = 2;
 
 const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
+/** Collects the distinct strings of a batch. */
+export class BatchStrings {
+  readonly strings: string[] = [];
+  readonly #index = new Map<string, number>();
+
+  id(text: string): number {
+    let id = this.#index.get(text);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(text);
+      this.#index.set(text, id);
+    }
+    return id;
+  }
+}
+
+export function nameOf(batch: SpanBatch, i: number): string {
+  return batch.strings[batch.text[i * 3]!]!;
+}
+
+export function serviceOf(batch: SpanBatch, i: number): string {
+  return batch.strings[batch.text[i * 3 + 1]!]!;
+}
+
+/** The RED route of span `i` when it is a SERVER span. */
+export function routeAt(batch: SpanBatch, i: number): string {
+  return batch.strings[batch.text[i * 3 + 2]!]!;
+}
+
 /** The span id of span `i` as 16 lower-case hex digits. */
 export function spanIdOf(batch: SpanBatch, i: number): string {
-  return hex8(batch.ids[i * 6]!) + hex8(batch.ids[i * 6 + 1]!);
+  const o = i * ID_WORDS + ID_SPAN;
+  return hex8(batch.ids[o]!) + hex8(batch.ids[o + 1]!);
+}
+
+/** 32 lower-case hex digits from four big-endian words. */
+export function hexOfWords(words: Uint32Array, o: number): string {
+  return hex8(words[o]!) + hex8(words[o + 1]!) + hex8(words[o + 2]!) + hex8(words[o + 3]!);
+}
+
+/** Writes the `words` words of a lower-case hex id (8 digits each) at `o`. */
+export function wordsOfHex(hex: string, words: Uint32Array, o: number, count: number): void {
+  for (let w = 0; w < count; w++) words[o + w] = Number.parseInt(hex.slice(w * 8, w * 8 + 8), 16);
 }
 
 /** The parent span id of span `i`, or null. */
 export function parentIdOf(batch: SpanBatch, i: number): string | null {
   if ((batch.codes[i * 3 + 2]! & FLAG_PARENT) === 0) return null;
-  return hex8(batch.ids[i * 6 + 2]!) + hex8(batch.ids[i * 6 + 3]!);
+  const o = i * ID_WORDS + ID_PARENT;
+  return hex8(batch.ids[o]!) + hex8(batch.ids[o + 1]!);
 }
 
 /** The exact start time of span `i` in ns, as a decimal string. */
 export function startNanosOf(batch: SpanBatch, i: number): string {
   const full = batch.full?.[i];
-  return full ? full.startTimeUnixNano : nanosFromBits(batch.ids[i * 6 + 4]!, batch.ids[i * 6 + 5]!);
+  const o = i * ID_WORDS + ID_START;
+  return full ? full.startTimeUnixNano : nanosFromBits(batch.ids[o]!, batch.ids[o + 1]!);
 }
 
 /** The resource attributes of span `i`. */
@@ -97,10 +153,13 @@ export function spanAt(batch: SpanBatch, i: number): StoredSpan {
 }
 
 const HEX16 = /^[0-9a-f]{16}$/;
+const HEX32 = /^[0-9a-f]{32}$/;
 
-/** Whether a normalized span's ids fit the index (16 lower-case hex digits; every receiver produces them so). */
-export function indexableIds(span: { spanId: unknown; parentSpanId: unknown }): boolean {
+/** Whether a normalized span's ids fit the index (lower-case hex of the right length; every receiver makes them so). */
+export function indexableIds(span: { traceId: unknown; spanId: unknown; parentSpanId: unknown }): boolean {
   return (
+    typeof span.traceId === 'string' &&
+    HEX32.test(span.traceId) &&
     typeof span.spanId === 'string' &&
     HEX16.test(span.spanId) &&
     (span.parentSpanId === null || (typeof span.parentSpanId === 'string' && HEX16.test(span.parentSpanId)))
@@ -118,20 +177,19 @@ export function batchFromSpans(
 ): SpanBatch {
   const kept = spans.every(indexableIds) ? spans : spans.filter(indexableIds);
   const n = kept.length;
-  const ids = new Uint32Array(n * 6);
+  const ids = new Uint32Array(n * ID_WORDS);
   const times = new Float64Array(n * 2);
   const codes = new Uint8Array(n * 3);
-  const names: string[] = new Array(n);
-  const services: string[] = new Array(n);
-  const routes: string[] = new Array(n);
+  const table = new BatchStrings();
+  const text = new Uint32Array(n * 3);
   for (let i = 0; i < n; i++) {
     const s = kept[i]!;
-    ids[i * 6] = Number.parseInt(s.spanId.slice(0, 8), 16);
-    ids[i * 6 + 1] = Number.parseInt(s.spanId.slice(8), 16);
+    const o = i * ID_WORDS;
+    wordsOfHex(s.traceId, ids, o + ID_TRACE, 4);
+    wordsOfHex(s.spanId, ids, o + ID_SPAN, 2);
     let flags = 0;
     if (s.parentSpanId !== null) {
-      ids[i * 6 + 2] = Number.parseInt(s.parentSpanId.slice(0, 8), 16);
-      ids[i * 6 + 3] = Number.parseInt(s.parentSpanId.slice(8), 16);
+      wordsOfHex(s.parentSpanId, ids, o + ID_PARENT, 2);
       flags |= FLAG_PARENT;
     }
     times[i * 2] = nanosToMs(s.startTimeUnixNano);
@@ -141,23 +199,23 @@ export function batchFromSpans(
     codes[i * 3 + 1] = Math.max(0, STATUSES.indexOf(s.status));
     if (s.events.some((e) => e.name === 'exception')) flags |= FLAG_EXCEPTION;
     if (kind === KIND_SERVER) {
-      routes[i] = routeOf(s);
+      text[i * 3 + 2] = table.id(routeOf(s));
       if (isFailed(s)) flags |= FLAG_FAILED;
-    } else routes[i] = '';
+    } else text[i * 3 + 2] = table.id('');
     codes[i * 3 + 2] = flags;
-    names[i] = s.name;
-    services[i] = s.service;
+    text[i * 3] = table.id(s.name);
+    text[i * 3 + 1] = table.id(s.service);
   }
   return {
     seq: 0,
     live: 0,
     size: n,
     ids,
+    next: new Float64Array(n),
     times,
     codes,
-    names,
-    services,
-    routes,
+    text,
+    strings: table.strings,
     raw: undefined,
     full: kept,
   };

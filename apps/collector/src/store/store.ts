@@ -4,7 +4,7 @@ import { attrString } from '../otlp/values.js';
 import { isFailedRequest, routeOf } from '../query/request-rules.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { ErrorStore } from './error-store.js';
-import { batchFromSpans, FLAG_EXCEPTION, resourceOf, type SpanBatch, spanAt } from './span-batch.js';
+import { batchFromSpans, FLAG_EXCEPTION, resourceOf, type SpanBatch, serviceOf, spanAt } from './span-batch.js';
 import { TraceStore } from './trace-store.js';
 import type { ErrorEvent, LogRecord, MetricPoint, StoredSpan } from './types.js';
 
@@ -195,11 +195,7 @@ export class Store {
     const full = batch.full as StoredSpan[];
     // Spans whose ids the index cannot hold (none that a receiver produces) are refused like spans without ids.
     const refused = rejected + spans.length - full.length;
-    const added = this.#storeBatch(
-      batch,
-      full.map((span) => span.traceId),
-      refused,
-    );
+    const added = this.#storeBatch(batch, refused);
     if (this.sink) for (const i of added) this.sink.append('spans', full[i]!);
   }
 
@@ -208,7 +204,7 @@ export class Store {
    * spans are decoded one by one only when a query needs them in full.
    */
   ingestScannedTraces(scanned: ScannedTraces): void {
-    const added = this.#storeBatch(scanned.batch, scanned.traceIds, scanned.rejected);
+    const added = this.#storeBatch(scanned.batch, scanned.rejected);
     const raw = scanned.batch.raw;
     // The data directory keeps the request bytes too: replaying them takes this same path.
     if (this.sink && raw && added.length > 0) {
@@ -216,11 +212,11 @@ export class Store {
     }
   }
 
-  #storeBatch(batch: SpanBatch, traceIds: readonly string[], rejected: number): number[] {
+  #storeBatch(batch: SpanBatch, rejected: number): number[] {
     const s = this.#stats;
     s.received.spans += batch.size + rejected;
     s.rejected.spans += rejected;
-    const result = this.traces.add(batch, traceIds);
+    const result = this.traces.add(batch);
     s.duplicates.spans += result.duplicates;
     s.rejected.spansOverTraceLimit += result.overflow;
     s.evicted.spans += result.evictedSpans;
@@ -240,7 +236,7 @@ export class Store {
     for (const i of result.added) {
       const ms = batch.times[i * 2]!;
       const resource = resourceOf(batch, i);
-      const service = batch.services[i]!;
+      const service = serviceOf(batch, i);
       if (resource !== runResource || service !== runService) {
         flush();
         runResource = resource;
@@ -255,7 +251,6 @@ export class Store {
       if ((batch.codes[i * 3 + 2]! & FLAG_EXCEPTION) === 0) continue;
       // An exception event is an error occurrence: the one kind of span decoded in full at ingest.
       const span = spanAt(batch, i);
-      span.traceId = traceIds[i]!;
       for (let e = 0; e < span.events.length; e++) {
         if (span.events[e]!.name !== 'exception') continue;
         const occurrence = errorFromSpanEvent(span, e);
@@ -355,6 +350,11 @@ export class Store {
       setImmediate(this.#drainSlice);
     }
     return true;
+  }
+
+  /** Whether accepted work is still waiting to be stored. */
+  get hasPending(): boolean {
+    return this.#pending.length > this.#pendingHead;
   }
 
   /** Runs every queued ingest job now. */

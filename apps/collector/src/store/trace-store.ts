@@ -1,14 +1,21 @@
-import { KeyQueue } from './key-queue.js';
 import {
   FLAG_FAILED,
   FLAG_PARENT,
+  hexOfWords,
+  ID_SPAN,
+  ID_TRACE,
+  ID_WORDS,
   KIND_SERVER,
+  nameOf,
   parentIdOf,
+  routeAt,
   type SpanBatch,
   STATUS_ERROR,
+  serviceOf,
   spanAt,
   spanIdOf,
   startNanosOf,
+  wordsOfHex,
 } from './span-batch.js';
 import type { StatusName, StoredSpan } from './types.js';
 
@@ -42,19 +49,6 @@ export interface ServerSpanRow {
   ref: number;
 }
 
-interface TraceEntry {
-  traceId: string;
-  /** Span references (batch sequence × {@link REF_SPAN} + index in the batch), in arrival order. */
-  refs: number[];
-  /** Span ids (hex), built once a trace grows past `INDEX_FROM` spans. */
-  index: Set<string> | undefined;
-  summary: TraceSummary | undefined;
-}
-
-const INDEX_FROM = 16;
-/** Room for the spans of one batch in a reference (a 64 MiB request holds fewer than 2^22 spans). */
-const REF_SPAN = 4_194_304;
-
 /** What happened to a batch of spans offered to the store. */
 export interface SpanAddResult {
   /** Indexes (in the batch) of the spans stored. */
@@ -66,15 +60,39 @@ export interface SpanAddResult {
   evictedTraces: number;
 }
 
+/** Span ids of a trace are kept in a Set once it grows past this many spans (smaller ones are scanned). */
+const INDEX_FROM = 16;
+/** Room for the spans of one batch in a reference (a 64 MiB request holds fewer than 2^22 spans). */
+const REF_SPAN = 4_194_304;
+const HEX32 = /^[0-9a-f]{32}$/;
+
 /**
  * Spans grouped by trace, over {@link SpanBatch}es. Bounded by a total span count: when full, whole traces are evicted
  * oldest first (by first arrival), so a trace is never half-evicted; a batch is let go once none of its spans is
  * stored. A span id seen twice in one trace (OTLP and Sentry both sending the same span) is kept once.
+ *
+ * There is no object per trace or per span: a trace is a slot in typed-array columns (its id, its first and last span
+ * and its span count), found through an open-addressing hash table on the id's words; a trace's spans are chained
+ * through their batches' `next` column. The GC has next to nothing to trace however many spans are stored.
  */
 export class TraceStore {
-  readonly #traces = new Map<string, TraceEntry>();
-  /** Trace ids in arrival order, for eviction. */
-  readonly #order = new KeyQueue<string>();
+  /** Per trace slot: the trace id's 4 words. */
+  #tid = new Uint32Array(0);
+  #first = new Float64Array(0);
+  #last = new Float64Array(0);
+  /** Spans of the trace (0: free slot). */
+  #count = new Int32Array(0);
+  #slots = 0;
+  readonly #free: number[] = [];
+  /** Open addressing, linear probing: slot + 1, 0 for empty. */
+  #table = new Int32Array(0);
+  #mask = -1;
+  /** Live slots in order of arrival, as a ring. */
+  #order = new Int32Array(0);
+  #orderHead = 0;
+  #traceCount = 0;
+  readonly #spanIds = new Map<number, Set<string>>();
+  readonly #summaries = new Map<number, TraceSummary>();
   readonly #batches = new Map<number, SpanBatch>();
   #nextSeq = 1;
   #spanCount = 0;
@@ -82,14 +100,17 @@ export class TraceStore {
   constructor(
     readonly maxSpans: number,
     readonly maxSpansPerTrace: number,
-  ) {}
+  ) {
+    this.#growSlots(1024);
+    this.#rehash(4096);
+  }
 
   get spanCount(): number {
     return this.#spanCount;
   }
 
   get traceCount(): number {
-    return this.#traces.size;
+    return this.#traceCount;
   }
 
   /** Batches still holding stored spans. */
@@ -97,7 +118,7 @@ export class TraceStore {
     return this.#batches.size;
   }
 
-  add(batch: SpanBatch, traceIds: readonly string[]): SpanAddResult {
+  add(batch: SpanBatch): SpanAddResult {
     const result: SpanAddResult = { added: [], duplicates: 0, overflow: 0, evictedSpans: 0, evictedTraces: 0 };
     const perTrace = Math.min(this.maxSpansPerTrace, this.maxSpans);
     const seq = this.#nextSeq++;
@@ -105,67 +126,201 @@ export class TraceStore {
     const base = seq * REF_SPAN;
     // Registered first: the duplicate checks below read spans of this batch too.
     this.#batches.set(seq, batch);
+    const ids = batch.ids;
     let live = 0;
-    let entry: TraceEntry | undefined;
+    let slot = -1;
     for (let i = 0; i < batch.size; i++) {
-      const traceId = traceIds[i]!;
-      if (entry === undefined || entry.traceId !== traceId) entry = this.#traces.get(traceId);
-      if (!entry) {
-        // A new trace: nothing to check.
-        entry = { traceId, refs: [base + i], index: undefined, summary: undefined };
-        this.#traces.set(traceId, entry);
-        this.#order.push(traceId);
+      const o = i * ID_WORDS + ID_TRACE;
+      const ref = base + i;
+      batch.next[i] = -1;
+      if (slot < 0 || !this.#sameTrace(slot, ids, o)) slot = this.#find(ids, o);
+      if (slot < 0) {
+        slot = this.#insert(ids, o);
+        this.#first[slot] = ref;
+        this.#last[slot] = ref;
+        this.#count[slot] = 1;
         this.#spanCount++;
         live++;
         result.added.push(i);
         continue;
       }
-      if (this.#has(entry, batch, i)) {
+      if (this.#has(slot, batch, i)) {
         result.duplicates++;
         continue;
       }
-      if (entry.refs.length >= perTrace) {
+      const n = this.#count[slot]!;
+      if (n >= perTrace) {
         result.overflow++;
         continue;
       }
-      const n = entry.refs.length;
-      // Most traces hold a few spans: exact-size arrays for them (a push would reserve 17 slots).
-      if (n === 1) entry.refs = [entry.refs[0]!, base + i];
-      else if (n === 2) entry.refs = [entry.refs[0]!, entry.refs[1]!, base + i];
-      else entry.refs.push(base + i);
-      if (entry.index) entry.index.add(spanIdOf(batch, i));
-      else if (entry.refs.length > INDEX_FROM) entry.index = new Set(entry.refs.map((r) => this.#spanId(r)));
-      entry.summary = undefined;
+      const last = this.#last[slot]!;
+      this.#batch(last).next[last % REF_SPAN] = ref;
+      this.#last[slot] = ref;
+      this.#count[slot] = n + 1;
+      const set = this.#spanIds.get(slot);
+      if (set) set.add(spanIdOf(batch, i));
+      else if (n + 1 > INDEX_FROM) this.#spanIds.set(slot, new Set(this.#refs(slot).map((r) => this.#spanId(r))));
+      this.#summaries.delete(slot);
       this.#spanCount++;
       live++;
       result.added.push(i);
     }
     batch.live = live;
     if (live === 0) this.#batches.delete(seq);
-    while (this.#spanCount > this.maxSpans) {
-      const oldest = this.#traces.get(this.#order.shift() as string);
-      if (!oldest) continue;
-      this.#traces.delete(oldest.traceId);
-      this.#spanCount -= oldest.refs.length;
-      result.evictedSpans += oldest.refs.length;
+    while (this.#spanCount > this.maxSpans && this.#traceCount > 0) {
+      const oldest = this.#order[this.#orderHead]!;
+      this.#orderHead = (this.#orderHead + 1) % this.#order.length;
+      const n = this.#count[oldest]!;
+      this.#spanCount -= n;
+      result.evictedSpans += n;
       result.evictedTraces++;
-      for (const ref of oldest.refs) {
+      for (let ref = this.#first[oldest]!; ref >= 0; ) {
         const s = Math.floor(ref / REF_SPAN);
-        const b = this.#batches.get(s);
-        if (b && --b.live === 0) this.#batches.delete(s);
+        const b = this.#batches.get(s) as SpanBatch;
+        const next = b.next[ref % REF_SPAN]!;
+        if (--b.live === 0) this.#batches.delete(s);
+        ref = next;
       }
+      this.#remove(oldest);
     }
     return result;
   }
 
-  #has(entry: TraceEntry, batch: SpanBatch, i: number): boolean {
-    if (entry.index) return entry.index.has(spanIdOf(batch, i));
-    const hi = batch.ids[i * 6]!;
-    const lo = batch.ids[i * 6 + 1]!;
-    for (const ref of entry.refs) {
+  // --- trace slots and the hash table ---
+
+  #hash(words: Uint32Array, o: number): number {
+    let h = Math.imul(words[o]! ^ 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ words[o + 1]! ^ (h >>> 15), 0xc2b2ae35);
+    h = Math.imul(h ^ words[o + 2]! ^ (h >>> 13), 0x85ebca6b);
+    h = Math.imul(h ^ words[o + 3]! ^ (h >>> 16), 0xc2b2ae35);
+    return (h ^ (h >>> 15)) & this.#mask;
+  }
+
+  #sameTrace(slot: number, words: Uint32Array, o: number): boolean {
+    const t = this.#tid;
+    const s = slot * 4;
+    return t[s] === words[o] && t[s + 1] === words[o + 1] && t[s + 2] === words[o + 2] && t[s + 3] === words[o + 3];
+  }
+
+  /** The slot of a trace id, or -1. */
+  #find(words: Uint32Array, o: number): number {
+    const table = this.#table;
+    for (let h = this.#hash(words, o); ; h = (h + 1) & this.#mask) {
+      const entry = table[h]!;
+      if (entry === 0) return -1;
+      if (this.#sameTrace(entry - 1, words, o)) return entry - 1;
+    }
+  }
+
+  #insert(words: Uint32Array, o: number): number {
+    if ((this.#traceCount + 1) * 2 > this.#table.length) this.#rehash(this.#table.length * 2);
+    if (this.#free.length === 0) this.#growSlots(this.#slots * 2);
+    const slot = this.#free.pop() as number;
+    const t = this.#tid;
+    t[slot * 4] = words[o]!;
+    t[slot * 4 + 1] = words[o + 1]!;
+    t[slot * 4 + 2] = words[o + 2]!;
+    t[slot * 4 + 3] = words[o + 3]!;
+    let h = this.#hash(words, o);
+    while (this.#table[h] !== 0) h = (h + 1) & this.#mask;
+    this.#table[h] = slot + 1;
+    if (this.#traceCount === this.#order.length) this.#growOrder();
+    this.#order[(this.#orderHead + this.#traceCount) % this.#order.length] = slot;
+    this.#traceCount++;
+    return slot;
+  }
+
+  /** Frees the slot of the oldest trace (already taken off the order ring). */
+  #remove(slot: number): void {
+    const table = this.#table;
+    const mask = this.#mask;
+    let i = this.#hash(this.#tid, slot * 4);
+    while (table[i] !== slot + 1) i = (i + 1) & mask;
+    // Backward-shift deletion keeps every probe sequence unbroken without tombstones.
+    table[i] = 0;
+    for (let j = (i + 1) & mask; table[j] !== 0; j = (j + 1) & mask) {
+      const k = this.#hash(this.#tid, (table[j]! - 1) * 4);
+      const between = i <= j ? i < k && k <= j : i < k || k <= j;
+      if (between) continue;
+      table[i] = table[j]!;
+      table[j] = 0;
+      i = j;
+    }
+    this.#count[slot] = 0;
+    this.#spanIds.delete(slot);
+    this.#summaries.delete(slot);
+    this.#free.push(slot);
+    this.#traceCount--;
+  }
+
+  #growSlots(to: number): void {
+    const tid = new Uint32Array(to * 4);
+    tid.set(this.#tid);
+    const first = new Float64Array(to);
+    first.set(this.#first);
+    const last = new Float64Array(to);
+    last.set(this.#last);
+    const count = new Int32Array(to);
+    count.set(this.#count);
+    this.#tid = tid;
+    this.#first = first;
+    this.#last = last;
+    this.#count = count;
+    for (let s = to - 1; s >= this.#slots; s--) this.#free.push(s);
+    this.#slots = to;
+  }
+
+  #rehash(size: number): void {
+    this.#table = new Int32Array(size);
+    this.#mask = size - 1;
+    for (let k = 0; k < this.#traceCount; k++) {
+      const slot = this.#order[(this.#orderHead + k) % this.#order.length]!;
+      let h = this.#hash(this.#tid, slot * 4);
+      while (this.#table[h] !== 0) h = (h + 1) & this.#mask;
+      this.#table[h] = slot + 1;
+    }
+  }
+
+  #growOrder(): void {
+    const old = this.#order;
+    const next = new Int32Array(Math.max(1024, old.length * 2));
+    for (let k = 0; k < this.#traceCount; k++) next[k] = old[(this.#orderHead + k) % old.length]!;
+    this.#order = next;
+    this.#orderHead = 0;
+  }
+
+  /** Live trace slots in order of arrival. */
+  *#liveSlots(): IterableIterator<number> {
+    for (let k = 0; k < this.#traceCount; k++) yield this.#order[(this.#orderHead + k) % this.#order.length]!;
+  }
+
+  #slotOf(traceId: string): number {
+    if (!HEX32.test(traceId)) return -1;
+    const words = new Uint32Array(4);
+    wordsOfHex(traceId, words, 0, 4);
+    return this.#find(words, 0);
+  }
+
+  // --- spans of a trace ---
+
+  #refs(slot: number): number[] {
+    const out: number[] = [];
+    for (let ref = this.#first[slot]!; ref >= 0; ref = this.#batch(ref).next[ref % REF_SPAN]!) out.push(ref);
+    return out;
+  }
+
+  #has(slot: number, batch: SpanBatch, i: number): boolean {
+    const set = this.#spanIds.get(slot);
+    if (set) return set.has(spanIdOf(batch, i));
+    const o = i * ID_WORDS + ID_SPAN;
+    const hi = batch.ids[o]!;
+    const lo = batch.ids[o + 1]!;
+    for (let ref = this.#first[slot]!; ref >= 0; ) {
       const b = this.#batch(ref);
       const j = ref % REF_SPAN;
-      if (b.ids[j * 6] === hi && b.ids[j * 6 + 1] === lo) return true;
+      const p = j * ID_WORDS + ID_SPAN;
+      if (b.ids[p] === hi && b.ids[p + 1] === lo) return true;
+      ref = b.next[j]!;
     }
     return false;
   }
@@ -178,6 +333,10 @@ export class TraceStore {
     return spanIdOf(this.#batch(ref), ref % REF_SPAN);
   }
 
+  #ids(slot: number): Set<string> {
+    return this.#spanIds.get(slot) ?? new Set(this.#refs(slot).map((r) => this.#spanId(r)));
+  }
+
   /** A stored span in full (decoded when its batch is raw). */
   span(ref: number): StoredSpan {
     return spanAt(this.#batch(ref), ref % REF_SPAN);
@@ -185,11 +344,11 @@ export class TraceStore {
 
   /** A trace's spans in full, by start time. */
   spans(traceId: string): StoredSpan[] | undefined {
-    const entry = this.#traces.get(traceId);
-    if (!entry || entry.refs.length === 0) return undefined;
-    const spans = entry.refs.map((ref) => {
+    const slot = this.#slotOf(traceId);
+    if (slot < 0) return undefined;
+    const spans = this.#refs(slot).map((ref) => {
       const span = this.span(ref);
-      if (span.traceId !== entry.traceId) span.traceId = entry.traceId;
+      if (span.traceId !== traceId) span.traceId = traceId;
       return span;
     });
     return spans.sort((a, b) => compareNanos(a.startTimeUnixNano, b.startTimeUnixNano));
@@ -197,60 +356,61 @@ export class TraceStore {
 
   /** Names of a trace's spans (from the index). */
   spanNames(traceId: string): string[] {
-    const entry = this.#traces.get(traceId);
-    if (!entry) return [];
-    return entry.refs.map((ref) => this.#batch(ref).names[ref % REF_SPAN]!);
+    const slot = this.#slotOf(traceId);
+    if (slot < 0) return [];
+    return this.#refs(slot).map((ref) => nameOf(this.#batch(ref), ref % REF_SPAN));
   }
 
   summary(traceId: string): TraceSummary | undefined {
-    const entry = this.#traces.get(traceId);
-    return entry && entry.refs.length > 0 ? this.#summarize(entry) : undefined;
+    const slot = this.#slotOf(traceId);
+    return slot < 0 ? undefined : this.#summarize(slot);
   }
 
-  /** Every trace summary (unordered). */
+  /** Every trace summary, oldest first. */
   summaries(): TraceSummary[] {
     const out: TraceSummary[] = [];
-    for (const entry of this.#traces.values()) if (entry.refs.length > 0) out.push(this.#summarize(entry));
+    for (const slot of this.#liveSlots()) out.push(this.#summarize(slot));
     return out;
   }
 
-  /** SERVER spans, trace by trace, optionally of one service. */
+  /** SERVER spans, trace by trace (oldest first), optionally of one service. */
   serverSpans(service?: string): ServerSpanRow[] {
     const out: ServerSpanRow[] = [];
-    for (const entry of this.#traces.values()) {
+    for (const slot of this.#liveSlots()) {
       let ids: Set<string> | undefined;
-      for (const ref of entry.refs) {
+      let traceId: string | undefined;
+      for (let ref = this.#first[slot]!; ref >= 0; ) {
         const batch = this.#batch(ref);
         const i = ref % REF_SPAN;
+        const here = ref;
+        ref = batch.next[i]!;
         if (batch.codes[i * 3] !== KIND_SERVER) continue;
-        if (service !== undefined && batch.services[i] !== service) continue;
+        if (service !== undefined && serviceOf(batch, i) !== service) continue;
         const flags = batch.codes[i * 3 + 2]!;
         let entryPoint = (flags & FLAG_PARENT) === 0;
         if (!entryPoint) {
-          ids ??= this.#ids(entry);
+          ids ??= this.#ids(slot);
           entryPoint = !ids.has(parentIdOf(batch, i) as string);
         }
+        traceId ??= hexOfWords(this.#tid, slot * 4);
         out.push({
-          traceId: entry.traceId,
-          service: batch.services[i]!,
-          route: batch.routes[i]!,
+          traceId,
+          service: serviceOf(batch, i),
+          route: routeAt(batch, i),
           failed: (flags & FLAG_FAILED) !== 0,
           startMs: batch.times[i * 2]!,
           durationMs: batch.times[i * 2 + 1]!,
           entry: entryPoint,
-          ref,
+          ref: here,
         });
       }
     }
     return out;
   }
 
-  #ids(entry: TraceEntry): Set<string> {
-    return entry.index ?? new Set(entry.refs.map((r) => this.#spanId(r)));
-  }
-
-  #summarize(entry: TraceEntry): TraceSummary {
-    if (entry.summary) return entry.summary;
+  #summarize(slot: number): TraceSummary {
+    const cached = this.#summaries.get(slot);
+    if (cached) return cached;
     let root = -1;
     let rootBatch: SpanBatch | undefined;
     let earliest = -1;
@@ -261,9 +421,10 @@ export class TraceStore {
     let anyOk = false;
     const services = new Set<string>();
     let ids: Set<string> | undefined;
-    for (const ref of entry.refs) {
+    for (let ref = this.#first[slot]!; ref >= 0; ) {
       const batch = this.#batch(ref);
       const i = ref % REF_SPAN;
+      ref = batch.next[i]!;
       const s = batch.times[i * 2]!;
       const e = s + batch.times[i * 2 + 1]!;
       if (s < startMs) {
@@ -272,13 +433,13 @@ export class TraceStore {
         earliestBatch = batch;
       }
       if (e > endMs) endMs = e;
-      services.add(batch.services[i]!);
+      services.add(serviceOf(batch, i));
       const status = batch.codes[i * 3 + 1];
       if (status === STATUS_ERROR) errorCount++;
       if (status === 1) anyOk = true;
       let isRoot = (batch.codes[i * 3 + 2]! & FLAG_PARENT) === 0;
       if (!isRoot) {
-        ids ??= this.#ids(entry);
+        ids ??= this.#ids(slot);
         isRoot = !ids.has(parentIdOf(batch, i) as string);
       }
       if (isRoot && (!rootBatch || compareNanos(startNanosOf(batch, i), startNanosOf(rootBatch, root)) < 0)) {
@@ -288,18 +449,19 @@ export class TraceStore {
     }
     const headBatch = (rootBatch ?? earliestBatch) as SpanBatch;
     const head = rootBatch ? root : earliest;
-    entry.summary = {
-      traceId: entry.traceId,
-      rootName: headBatch.names[head]!,
-      rootService: headBatch.services[head]!,
+    const summary: TraceSummary = {
+      traceId: hexOfWords(this.#tid, slot * 4),
+      rootName: nameOf(headBatch, head),
+      rootService: serviceOf(headBatch, head),
       services: [...services],
       startTime: new Date(Math.floor(startMs)).toISOString(),
       durationMs: Math.max(0, endMs - startMs),
-      spanCount: entry.refs.length,
+      spanCount: this.#count[slot]!,
       errorCount,
       status: errorCount > 0 ? 'error' : anyOk ? 'ok' : 'unset',
     };
-    return entry.summary;
+    this.#summaries.set(slot, summary);
+    return summary;
   }
 }
 
