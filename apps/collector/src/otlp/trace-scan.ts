@@ -156,9 +156,13 @@ function validAnyValue(end: number, depth: number): void {
     if (field === 1 || field === 7) {
       expect(wt, 2);
       at = lengthEnd(end);
-    } else if (field === 2 || field === 3) {
+    } else if (field === 2) {
       expect(wt, 0);
       varint(end);
+    } else if (field === 3) {
+      // int64: up to 10 bytes, every length valid (the decoder reads it whole)
+      expect(wt, 0);
+      varint64(end);
     } else if (field === 4) {
       expect(wt, 1);
       fixed(end, 8);
@@ -301,13 +305,7 @@ function sharedString(start: number, end: number): string {
   const len = end - start;
   if (len > CACHE_BYTES) return intern(buf.toString('utf8', start, end));
   if (len === 0) return '';
-  const h =
-    (len * 31 +
-      buf[start]! * 7 +
-      buf[end - 1]! * 131 +
-      buf[start + (len >> 1)]! * 1031 +
-      buf[end - 2 >= start ? end - 2 : start]! * 17) &
-    (CACHE_SLOTS - 1);
+  const h = (len * 31 + buf[start]! * 7 + buf[end - 1]! * 131 + buf[start + (len >> 1)]! * 1031) & (CACHE_SLOTS - 1);
   const o = h * CACHE_BYTES;
   if (cacheLength[h] === len) {
     let same = true;
