@@ -17,8 +17,8 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
-const SLICE_S = Number(process.env.BENCH_DURATION_S ?? 3);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SLICE_S = Number(process.env.BENCH_DURATION_S ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const WARMUP_S = 2;
 const CONNECTIONS = 16;
 const RATE = Number(process.env.BENCH_RATE ?? 4000);
