@@ -17,6 +17,22 @@ if (variant === 'otelkit' || variant === 'otelkit-no-runtime') {
   const metrics = startMetrics({ otlp: false, prometheus: true, runtime: variant === 'otelkit' });
   instrumentHttpServer(server, { route: () => '/' });
   stop = () => metrics.shutdown();
+} else if (variant === 'otelkit-start-only') {
+  // Diagnostics: the provider, exporters and client metrics started, but no server glue.
+  const { startMetrics } = await import('@otelkit/metrics');
+  const metrics = startMetrics({ otlp: false, prometheus: true, runtime: false });
+  stop = () => metrics.shutdown();
+} else if (variant === 'otelkit-import-only') {
+  await import('@otelkit/metrics');
+} else if (variant === 'otelkit-glue-only') {
+  // Diagnostics: the glue on a plain SDK provider (nothing else started).
+  const { instrumentHttpServer } = await import('@otelkit/metrics');
+  const { MeterProvider, MetricReader } = await import('@opentelemetry/sdk-metrics');
+  class PullReader extends MetricReader {
+    async onShutdown() {}
+    async onForceFlush() {}
+  }
+  instrumentHttpServer(server, { route: () => '/', meterProvider: new MeterProvider({ readers: [new PullReader()] }) });
 } else if (variant === 'prom-client') {
   const client = await import('prom-client');
   const registry = new client.Registry();
