@@ -211,10 +211,18 @@ describe('bound measurements record exactly what the SDK path records', () => {
     h.record(1, a);
     a.route = '/b';
     h.record(2, a);
+    // Frozen, but with an array that is not: found by values, not by identity.
+    const tags = ['x'];
+    const f = Object.freeze({ route: '/c', tags });
+    h.record(3, f);
+    tags[0] = 'y';
+    h.record(4, f);
     const [metric] = (await data(reader)) as { points: { attributes: Attributes; value: { count: number } }[] }[];
     expect(metric?.points.map((p) => [p.attributes, p.value.count])).toEqual([
       [{ route: '/a' }, 1],
       [{ route: '/b' }, 1],
+      [{ route: '/c', tags: ['x'] }, 1],
+      [{ route: '/c', tags: ['y'] }, 1],
     ]);
   });
 });

@@ -17,21 +17,14 @@ import type {
 } from '@opentelemetry/api';
 import { type BoundMeasurement, bindMeasurement, type ValueRule } from '../internal/bound-measurement.js';
 import { AttributeTrie } from './attribute-trie.js';
-import { type GuardPolicy, SeriesGuard } from './series-guard.js';
+import { type GuardPolicy, isDeepFrozen, SeriesGuard } from './series-guard.js';
 
 const kBind = Symbol('otelkit.metrics.bind');
 
 const EMPTY: Attributes = Object.freeze({});
 
 function frozenCopy(attributes: Attributes): Attributes {
-  if (Object.isFrozen(attributes)) {
-    let deep = true;
-    for (const k in attributes) {
-      const v = attributes[k];
-      if (Array.isArray(v) && !Object.isFrozen(v)) deep = false;
-    }
-    if (deep) return attributes;
-  }
+  if (isDeepFrozen(attributes)) return attributes;
   const copy: Attributes = {};
   for (const k in attributes) {
     const v = attributes[k];
@@ -101,7 +94,7 @@ class GuardedInstrument {
   #cache(attributes: Attributes): BoundMeasurement {
     const bound = this.#bindAdmitted(frozenCopy(attributes));
     this.#byValues.set(attributes, bound);
-    if (Object.isFrozen(attributes)) this.#byObject.set(attributes, bound);
+    if (isDeepFrozen(attributes)) this.#byObject.set(attributes, bound);
     return bound;
   }
 

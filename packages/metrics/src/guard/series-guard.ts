@@ -15,6 +15,16 @@ export interface GuardPolicy {
   allowedKeys: ReadonlySet<string>;
 }
 
+/** Whether an attribute set can never change: frozen, and so are its array values. */
+export function isDeepFrozen(attributes: Attributes): boolean {
+  if (!Object.isFrozen(attributes)) return false;
+  for (const k in attributes) {
+    const v = attributes[k];
+    if (Array.isArray(v) && !Object.isFrozen(v)) return false;
+  }
+  return true;
+}
+
 /**
  * Keeps one synchronous instrument within its series limit for the lifetime of the process. The SDK's own
  * `cardinalityLimit` only bounds one collection cycle: with cumulative temporality (what Prometheus needs) the set of
@@ -60,7 +70,7 @@ export class SeriesGuard {
       this.#admitted.set(attrs, true);
       this.#count++;
     }
-    if (attrs === attributes && Object.isFrozen(attributes)) this.#admittedObjects.add(attributes);
+    if (attrs === attributes && isDeepFrozen(attributes)) this.#admittedObjects.add(attributes);
     return attrs;
   }
 
