@@ -61,6 +61,12 @@ if (variant === 'otelkit' || variant === 'otelkit-no-runtime') {
       });
     });
   });
+} else if (variant === 'bare+close') {
+  // Diagnostics: bare plus one 'close' listener per response (what every RED middleware adds).
+  const noop = () => {};
+  server.prependListener('request', (_req, res) => {
+    res.on('close', noop);
+  });
 } else if (variant.startsWith('bare+')) {
   // Calibration: bare plus a known amount of busy JavaScript per request (`bare+1us`), to see how much server CPU per
   // request a given amount of added work shows up as on this machine.
@@ -73,14 +79,28 @@ if (variant === 'otelkit' || variant === 'otelkit-no-runtime') {
   throw new Error(`unknown variant ${variant}`);
 }
 
+// BENCH_GC_STATS=1: also report the time spent in garbage collection since the mark (diagnostics).
+let gcMs = 0;
+let gcCount = 0;
+if (process.env.BENCH_GC_STATS === '1') {
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMs += e.duration;
+      gcCount++;
+    }
+  }).observe({ entryTypes: ['gc'] });
+}
 let cpuMark = process.cpuUsage();
 process.on('message', async (m) => {
   if (m === 'mark') {
     cpuMark = process.cpuUsage();
+    gcMs = 0;
+    gcCount = 0;
     process.send({ marked: true });
   } else if (m === 'cpu') {
     const u = process.cpuUsage(cpuMark);
-    process.send({ cpuMicros: u.user + u.system, userMicros: u.user, systemMicros: u.system });
+    process.send({ cpuMicros: u.user + u.system, userMicros: u.user, systemMicros: u.system, gcMs, gcCount });
   } else if (m === 'stop') {
     server.close();
     await stop();
