@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -306,6 +307,97 @@ function oddRequest(): Buffer {
   const scopeSpans = pb.bytes(2, [...pb.bytes(1, pb.str(1, 'odd-scope')), ...spans.flat()]);
   return Buffer.from(pb.bytes(1, [...scopeSpans, ...resource]));
 }
+
+describe('the scanner’s field numbers and wire types', () => {
+  it('match the generated protobuf code: a request with every field set, encoded by it, is indexed alike', () => {
+    const id = (hex: string) => Buffer.from(hex, 'hex');
+    const kv = (key: string, value: object) => ({ key, value });
+    const t0 = 1_760_000_000_000_000_000n;
+    const long = (n: bigint) => ({ low: Number(n & 0xffffffffn) | 0, high: Number(n >> 32n) | 0, unsigned: true });
+    const everyValue = [
+      kv('s', { stringValue: 'x' }),
+      kv('b', { boolValue: true }),
+      kv('i', { intValue: { low: 5, high: 1, unsigned: false } }),
+      kv('d', { doubleValue: 1.5 }),
+      kv('a', { arrayValue: { values: [{ stringValue: 'y' }, { intValue: 3 }] } }),
+      kv('k', { kvlistValue: { values: [kv('inner', { boolValue: false })] } }),
+      kv('y', { bytesValue: id('0102') }),
+    ];
+    const request = {
+      resourceSpans: [
+        {
+          resource: { attributes: [kv('service.name', { stringValue: 'every-field' })], droppedAttributesCount: 1 },
+          schemaUrl: 'https://opentelemetry.io/schemas/1.30.0',
+          scopeSpans: [
+            {
+              scope: { name: 'scope', version: '9', attributes: everyValue, droppedAttributesCount: 2 },
+              schemaUrl: 'https://opentelemetry.io/schemas/1.30.0',
+              spans: [
+                {
+                  traceId: id('4bf92f3577b34da6a3ce929d0e0e4736'),
+                  spanId: id('00f067aa0ba902b7'),
+                  traceState: 'k=v',
+                  parentSpanId: id('1111111111111111'),
+                  flags: 257,
+                  name: 'POST /every',
+                  kind: 2,
+                  startTimeUnixNano: long(t0),
+                  endTimeUnixNano: long(t0 + 7_000_000n),
+                  attributes: [
+                    ...everyValue,
+                    kv('http.route', { stringValue: '/every/:id' }),
+                    kv('http.request.method', { stringValue: 'POST' }),
+                    kv('http.response.status_code', { intValue: 500 }),
+                  ],
+                  droppedAttributesCount: 3,
+                  events: [
+                    {
+                      timeUnixNano: long(t0 + 1n),
+                      name: 'exception',
+                      attributes: [kv('otelkit.error.fingerprint', { stringValue: 'every-fp' }), ...everyValue],
+                      droppedAttributesCount: 4,
+                    },
+                  ],
+                  droppedEventsCount: 5,
+                  links: [
+                    {
+                      traceId: id('5bf92f3577b34da6a3ce929d0e0e4736'),
+                      spanId: id('2222222222222222'),
+                      traceState: 'a=b',
+                      attributes: everyValue,
+                      droppedAttributesCount: 6,
+                      flags: 1,
+                    },
+                  ],
+                  droppedLinksCount: 7,
+                  status: { message: 'boom', code: 2 },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const root = createRequire(import.meta.url)('@opentelemetry/otlp-transformer/build/src/generated/root.js') as {
+      opentelemetry: {
+        proto: {
+          collector: {
+            trace: { v1: { ExportTraceServiceRequest: { encode(m: object): { finish(): Uint8Array } } } };
+          };
+        };
+      };
+    };
+    const encoded = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.encode(request).finish();
+    const bytes = Buffer.from(encoded);
+    expect(scanTraces(bytes, RULES)).toBeDefined();
+    const lazy = everything(lazyStore([bytes]));
+    expect(lazy.traces[0]).toMatchObject({ rootName: 'POST /every', status: 'error', spanCount: 1 });
+    expect(lazy.red.red[0]).toMatchObject({ route: 'POST /every/:id', errorCount: 1 });
+    expect(lazy.details[0]!.spans[0]!.parentSpanId).toBe('1111111111111111');
+    expect(lazy.errors.map((g) => g?.fingerprint)).toEqual(['every-fp']);
+    expect(lazy).toEqual(everything(decodedStore([bytes])));
+  });
+});
 
 describe('requests the SDK never sends', () => {
   it('are indexed by the scanner with the decoder path’s results', () => {
