@@ -13,15 +13,56 @@ import {
   STATUS_ERROR,
 } from '../store/span-batch.js';
 import type { Attributes, AttributeValue } from '../store/types.js';
-import { traceMessageDecoders } from './proto.js';
+import { traceMessageDecoders, traceMessageEncoders } from './proto.js';
+import {
+  ARRAY_VALUE,
+  ATTRIBUTE,
+  BOOL_VALUE,
+  BYTES_VALUE,
+  CHECK_I32,
+  CHECK_I64,
+  CHECK_LEN,
+  CHECK_VARINT,
+  CODE,
+  DOUBLE_VALUE,
+  END_TIME,
+  EVENT,
+  INT_VALUE,
+  ITEM,
+  KEY,
+  KIND,
+  KVLIST_VALUE,
+  LINK,
+  NAME,
+  PARENT_SPAN_ID,
+  probeTraceFields,
+  RESOURCE,
+  RESOURCE_SPANS,
+  SCOPE,
+  SCOPE_SPANS,
+  SPAN,
+  SPAN_ID,
+  START_TIME,
+  STATUS,
+  STRING_VALUE,
+  TRACE_ID,
+  type TraceFieldTables,
+  UNKNOWN,
+  VALUE,
+  WIRE_I32,
+  WIRE_I64,
+  WIRE_LEN,
+  WIRE_VARINT,
+} from './trace-fields.js';
 import { attrString, intern, keyValues, msFromNanoBits } from './values.js';
 
 /**
  * A protobuf wire-format scanner for ExportTraceServiceRequest: it walks the whole message (every field of every span,
  * attribute values included, so that what it accepts is exactly what the generated decoder accepts) and indexes each
- * span without building objects for it. Field numbers and types are those of opentelemetry-proto's trace.proto and
- * common.proto, the same ones the generated decoder (`proto.ts`) is built from; Resource and InstrumentationScope —
- * one per ResourceSpans / ScopeSpans — are decoded by that generated decoder itself.
+ * span without building objects for it. It spells no message layout: the field numbers it reads come from probing the
+ * generated encoders (`trace-fields.ts`) on first use, and if that probe fails the scanner disables itself — every
+ * request then takes the generated decoder's path. Resource and InstrumentationScope — one per ResourceSpans /
+ * ScopeSpans — are decoded by the generated decoder itself.
  *
  * The scanner is strict: anything unusual (a known field with an unexpected wire type, a group, a length past its
  * message, nesting deeper than {@link MAX_DEPTH}) makes it give up, and the caller falls back to the generated decoder
@@ -64,6 +105,70 @@ let high = 0;
 
 function fail(): never {
   throw GIVE_UP;
+}
+
+/** Each scanned message's field roles by field number, from the probe ({@link fieldTables}). */
+const NONE: Uint8Array = new Uint8Array(0);
+let requestRoles = NONE;
+let resourceSpansRoles = NONE;
+let scopeSpansRoles = NONE;
+let spanRoles = NONE;
+let eventRoles = NONE;
+let linkRoles = NONE;
+let statusRoles = NONE;
+let keyValueRoles = NONE;
+let anyValueRoles = NONE;
+let arrayValueRoles = NONE;
+let keyValueListRoles = NONE;
+/** The probed tables; null once the probe failed (the scanner is then disabled); undefined before the probe. */
+let tables: TraceFieldTables | null | undefined;
+
+/**
+ * Probes the generated encoders once, on first use, and fills the role tables; false when the probe failed (or the
+ * generated code could not be loaded) and the scanner is disabled.
+ */
+function fieldTables(): boolean {
+  if (tables === undefined) {
+    let probed: TraceFieldTables | undefined;
+    try {
+      probed = probeTraceFields(traceMessageEncoders());
+    } catch {
+      probed = undefined;
+    }
+    useFieldTables(probed);
+  }
+  return tables !== null;
+}
+
+/**
+ * Installs probed field tables (undefined: disables the scanner). The scanner calls it once with its own probe; tests
+ * call it to exercise a failed probe. Returns whether the scanner is enabled.
+ */
+export function useFieldTables(probed: TraceFieldTables | undefined): boolean {
+  tables = probed ?? null;
+  const t = probed;
+  requestRoles = t?.request ?? NONE;
+  resourceSpansRoles = t?.resourceSpans ?? NONE;
+  scopeSpansRoles = t?.scopeSpans ?? NONE;
+  spanRoles = t?.span ?? NONE;
+  eventRoles = t?.event ?? NONE;
+  linkRoles = t?.link ?? NONE;
+  statusRoles = t?.status ?? NONE;
+  keyValueRoles = t?.keyValue ?? NONE;
+  anyValueRoles = t?.anyValue ?? NONE;
+  arrayValueRoles = t?.arrayValue ?? NONE;
+  keyValueListRoles = t?.keyValueList ?? NONE;
+  return tables !== null;
+}
+
+/** The scanner's field tables as probed (null: the probe failed), probing first if needed. */
+export function scannerFieldTables(): TraceFieldTables | null {
+  fieldTables();
+  return tables ?? null;
+}
+
+function roleOf(roles: Uint8Array, field: number): number {
+  return field < roles.length ? roles[field]! : UNKNOWN;
 }
 
 /**
@@ -124,16 +229,40 @@ function u32le(p: number): number {
 
 /** Skips a field the decoder does not know (it skips it too). */
 function skip(wireType: number, end: number): void {
-  if (wireType === 0) varint(end);
-  else if (wireType === 2) at = lengthEnd(end);
-  else if (wireType === 1) at += 8;
-  else if (wireType === 5) at += 4;
+  if (wireType === WIRE_VARINT) varint(end);
+  else if (wireType === WIRE_LEN) at = lengthEnd(end);
+  else if (wireType === WIRE_I64) at += 8;
+  else if (wireType === WIRE_I32) at += 4;
   else fail();
   if (at > end) fail();
 }
 
 function expect(wireType: number, want: number): void {
   if (wireType !== want) fail();
+}
+
+/** A field the scanner does not know: skipped as the decoder skips it (field number 0 is invalid). */
+function unknownField(tag: number, end: number): void {
+  if (tag >>> 3 === 0) fail();
+  skip(tag & 7, end);
+}
+
+/** A field the scanner only validates (its wire type) and steps over; false when `role` is not such a field. */
+function checkField(role: number, wireType: number, end: number): boolean {
+  if (role === CHECK_LEN) {
+    expect(wireType, WIRE_LEN);
+    at = lengthEnd(end);
+  } else if (role === CHECK_VARINT) {
+    expect(wireType, WIRE_VARINT);
+    varint(end);
+  } else if (role === CHECK_I64) {
+    expect(wireType, WIRE_I64);
+    fixed(end, 8);
+  } else if (role === CHECK_I32) {
+    expect(wireType, WIRE_I32);
+    fixed(end, 4);
+  } else return false;
+  return true;
 }
 
 function fixed(end: number, bytes: number): void {
@@ -149,39 +278,50 @@ function sameBytes(start: number, stop: number, text: Uint8Array): boolean {
 
 function validAnyValue(end: number, depth: number): void {
   if (depth > MAX_DEPTH) fail();
+  const roles = anyValueRoles;
   while (at < end) {
     const tag = varint(end);
-    const field = tag >>> 3;
     const wt = tag & 7;
-    if (field === 1 || field === 7) {
-      expect(wt, 2);
-      at = lengthEnd(end);
-    } else if (field === 2) {
-      expect(wt, 0);
-      varint(end);
-    } else if (field === 3) {
-      // int64: up to 10 bytes, every length valid (the decoder reads it whole)
-      expect(wt, 0);
-      varint64(end);
-    } else if (field === 4) {
-      expect(wt, 1);
-      fixed(end, 8);
-    } else if (field === 5 || field === 6) {
-      expect(wt, 2);
-      const stop = lengthEnd(end);
-      // ArrayValue { repeated AnyValue values = 1 } / KeyValueList { repeated KeyValue values = 1 }
-      while (at < stop) {
-        const t = varint(stop);
-        if (t >>> 3 === 1) {
-          expect(t & 7, 2);
-          const itemEnd = lengthEnd(stop);
-          if (field === 5) validAnyValue(itemEnd, depth + 1);
-          else validKeyValue(itemEnd, depth + 1);
-        } else if (t >>> 3 === 0) fail();
-        else skip(t & 7, stop);
+    const role = roleOf(roles, tag >>> 3);
+    switch (role) {
+      case STRING_VALUE:
+      case BYTES_VALUE:
+        expect(wt, WIRE_LEN);
+        at = lengthEnd(end);
+        break;
+      case BOOL_VALUE:
+        expect(wt, WIRE_VARINT);
+        varint(end);
+        break;
+      case INT_VALUE:
+        // int64: up to 10 bytes, every length valid (the decoder reads it whole)
+        expect(wt, WIRE_VARINT);
+        varint64(end);
+        break;
+      case DOUBLE_VALUE:
+        expect(wt, WIRE_I64);
+        fixed(end, 8);
+        break;
+      case ARRAY_VALUE:
+      case KVLIST_VALUE: {
+        expect(wt, WIRE_LEN);
+        const stop = lengthEnd(end);
+        const isArray = role === ARRAY_VALUE;
+        const items = isArray ? arrayValueRoles : keyValueListRoles;
+        while (at < stop) {
+          const t = varint(stop);
+          if (roleOf(items, t >>> 3) === ITEM) {
+            expect(t & 7, WIRE_LEN);
+            const itemEnd = lengthEnd(stop);
+            if (isArray) validAnyValue(itemEnd, depth + 1);
+            else validKeyValue(itemEnd, depth + 1);
+          } else unknownField(t, stop);
+        }
+        break;
       }
-    } else if (field === 0) fail();
-    else skip(wt, end);
+      default:
+        unknownField(tag, end);
+    }
   }
 }
 
@@ -196,22 +336,22 @@ function validKeyValue(end: number, depth: number): void {
   let kEnd = -1;
   let vStart = -1;
   let vEnd = -1;
+  const roles = keyValueRoles;
   while (at < end) {
     const tag = varint(end);
-    const field = tag >>> 3;
     const wt = tag & 7;
-    if (field === 1) {
-      expect(wt, 2);
+    const role = roleOf(roles, tag >>> 3);
+    if (role === KEY) {
+      expect(wt, WIRE_LEN);
       kEnd = lengthEnd(end);
       kStart = at;
       at = kEnd;
-    } else if (field === 2) {
-      expect(wt, 2);
+    } else if (role === VALUE) {
+      expect(wt, WIRE_LEN);
       vEnd = lengthEnd(end);
       vStart = at;
       validAnyValue(vEnd, depth + 1);
-    } else if (field === 0) fail();
-    else skip(wt, end);
+    } else unknownField(tag, end);
   }
   // Nested key-values are read before this one ends: what is left here is this one's.
   keyStart = kStart;
@@ -241,12 +381,14 @@ function scalarValue(start: number, end: number): AttributeValue {
   let bytes = -1;
   let bytesEnd = 0;
   at = start;
+  // Already validated by validAnyValue: wire types are as the roles say.
+  const roles = anyValueRoles;
   while (at < end) {
     const tag = varint(end);
-    const field = tag >>> 3;
-    if (field === 1 || field === 7) {
+    const role = roleOf(roles, tag >>> 3);
+    if (role === STRING_VALUE || role === BYTES_VALUE) {
       const stop = lengthEnd(end);
-      if (field === 1) {
+      if (role === STRING_VALUE) {
         text = at;
         textEnd = stop;
       } else {
@@ -254,15 +396,15 @@ function scalarValue(start: number, end: number): AttributeValue {
         bytesEnd = stop;
       }
       at = stop;
-    } else if (field === 2) bool = varint(end) !== 0;
-    else if (field === 3) {
+    } else if (role === BOOL_VALUE) bool = varint(end) !== 0;
+    else if (role === INT_VALUE) {
       intLo = varint64(end);
       intHi = high;
       hasInt = true;
-    } else if (field === 4) {
+    } else if (role === DOUBLE_VALUE) {
       double = buf.readDoubleLE(at);
       at += 8;
-    } else if (field === 5 || field === 6) {
+    } else if (role === ARRAY_VALUE || role === KVLIST_VALUE) {
       at = lengthEnd(end);
       nested = true;
     } else skip(tag & 7, end);
@@ -352,10 +494,12 @@ function ensure(n: number): void {
 }
 
 /**
- * Indexes an ExportTraceServiceRequest. Returns undefined when the scanner gives up (the caller then takes the
- * generated decoder's path). `bytes` is kept by the batch: pass a buffer nobody else will write to.
+ * Indexes an ExportTraceServiceRequest. Returns undefined when the scanner gives up, or is disabled because probing
+ * the generated code failed (the caller then takes the generated decoder's path). `bytes` is kept by the batch: pass
+ * a buffer nobody else will write to.
  */
 export function scanTraces(bytes: Buffer, rules: ServerSpanRules): ScannedTraces | undefined {
+  if (tables === null || (tables === undefined && !fieldTables())) return undefined;
   buf = bytes;
   at = 0;
   try {
@@ -380,13 +524,12 @@ function scanRequest(rules: ServerSpanRules): ScannedTraces {
   let rejected = 0;
   while (at < end) {
     const tag = varint(end);
-    if (tag >>> 3 !== 1) {
-      if (tag >>> 3 === 0) fail();
-      skip(tag & 7, end);
+    if (roleOf(requestRoles, tag >>> 3) !== RESOURCE_SPANS) {
+      unknownField(tag, end);
       continue;
     }
-    expect(tag & 7, 2);
-    // ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; string schema_url = 3 }
+    expect(tag & 7, WIRE_LEN);
+    // A ResourceSpans.
     const rsEnd = lengthEnd(end);
     const resourceIndex = resources.length;
     const firstSpan = n;
@@ -394,24 +537,20 @@ function scanRequest(rules: ServerSpanRules): ScannedTraces {
     let resourceEnd = -1;
     while (at < rsEnd) {
       const t = varint(rsEnd);
-      const field = t >>> 3;
-      if (field === 1) {
-        expect(t & 7, 2);
+      const role = roleOf(resourceSpansRoles, t >>> 3);
+      if (role === RESOURCE) {
+        expect(t & 7, WIRE_LEN);
         resourceEnd = lengthEnd(rsEnd);
         resourceStart = at;
         at = resourceEnd;
-      } else if (field === 2) {
-        expect(t & 7, 2);
+      } else if (role === SCOPE_SPANS) {
+        expect(t & 7, WIRE_LEN);
         const ssEnd = lengthEnd(rsEnd);
         const scanned = scanScopeSpans(ssEnd, n, scopes.length, rules, table);
         n = scanned.n;
         rejected += scanned.rejected;
         scopes.push({ message: scanned.scope, resource: resourceIndex });
-      } else if (field === 3) {
-        expect(t & 7, 2);
-        at = lengthEnd(rsEnd);
-      } else if (field === 0) fail();
-      else skip(t & 7, rsEnd);
+      } else if (!checkField(role, t & 7, rsEnd)) unknownField(t, rsEnd);
     }
     let message: unknown = null;
     if (resourceStart >= 0) {
@@ -465,30 +604,25 @@ function scanScopeSpans(
   rules: ServerSpanRules,
   table: BatchStrings,
 ): { n: number; rejected: number; scope: unknown } {
-  // ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; string schema_url = 3 }
   let rejected = 0;
   let scopeStart = -1;
   let scopeEnd = -1;
   while (at < end) {
     const t = varint(end);
-    const field = t >>> 3;
-    if (field === 1) {
-      expect(t & 7, 2);
+    const role = roleOf(scopeSpansRoles, t >>> 3);
+    if (role === SCOPE) {
+      expect(t & 7, WIRE_LEN);
       scopeEnd = lengthEnd(end);
       scopeStart = at;
       at = scopeEnd;
-    } else if (field === 2) {
-      expect(t & 7, 2);
+    } else if (role === SPAN) {
+      expect(t & 7, WIRE_LEN);
       const spanEnd = lengthEnd(end);
       ensure(n + 1);
       if (scanSpan(at, spanEnd, n, scopeIndex, rules, table)) n++;
       else rejected++;
       at = spanEnd;
-    } else if (field === 3) {
-      expect(t & 7, 2);
-      at = lengthEnd(end);
-    } else if (field === 0) fail();
-    else skip(t & 7, end);
+    } else if (!checkField(role, t & 7, end)) unknownField(t, end);
   }
   let scope: unknown = null;
   if (scopeStart >= 0) {
@@ -539,20 +673,21 @@ function scanSpan(
   let status = -2;
   let statusEnd = 0;
   at = start;
+  const roles = spanRoles;
   while (at < end) {
     const tag = varint(end);
-    const field = tag >>> 3;
     const wt = tag & 7;
-    switch (field) {
-      case 1:
-      case 2:
-      case 4: {
-        expect(wt, 2);
+    const role = roleOf(roles, tag >>> 3);
+    switch (role) {
+      case TRACE_ID:
+      case SPAN_ID:
+      case PARENT_SPAN_ID: {
+        expect(wt, WIRE_LEN);
         const stop = lengthEnd(end);
-        if (field === 1) {
+        if (role === TRACE_ID) {
           traceStart = at;
           traceLen = stop - at;
-        } else if (field === 2) {
+        } else if (role === SPAN_ID) {
           spanStart = at;
           spanLen = stop - at;
         } else {
@@ -562,26 +697,22 @@ function scanSpan(
         at = stop;
         break;
       }
-      case 3:
-        expect(wt, 2);
-        at = lengthEnd(end);
-        break;
-      case 5: {
-        expect(wt, 2);
+      case NAME: {
+        expect(wt, WIRE_LEN);
         nameEnd = lengthEnd(end);
         nameStart = at;
         at = nameEnd;
         break;
       }
-      case 6:
-        expect(wt, 0);
+      case KIND:
+        expect(wt, WIRE_VARINT);
         kind = varint(end) | 0;
         break;
-      case 7:
-      case 8:
-        expect(wt, 1);
+      case START_TIME:
+      case END_TIME:
+        expect(wt, WIRE_I64);
         if (at + 8 > end) fail();
-        if (field === 7) {
+        if (role === START_TIME) {
           startLo = u32le(at);
           startHi = u32le(at + 4);
         } else {
@@ -590,8 +721,8 @@ function scanSpan(
         }
         at += 8;
         break;
-      case 9: {
-        expect(wt, 2);
+      case ATTRIBUTE: {
+        expect(wt, WIRE_LEN);
         const stop = lengthEnd(end);
         validAttributes(stop);
         if (attributeCount++ < MAX_ATTRIBUTES && keyStart >= 0) {
@@ -610,36 +741,21 @@ function scanSpan(
         at = stop;
         break;
       }
-      case 10:
-      case 12:
-      case 14:
-        expect(wt, 0);
-        varint(end);
-        break;
-      case 11: {
-        expect(wt, 2);
+      case EVENT:
+        expect(wt, WIRE_LEN);
         if (scanEvent(lengthEnd(end))) exception = true;
         break;
-      }
-      case 13:
-        expect(wt, 2);
+      case LINK:
+        expect(wt, WIRE_LEN);
         scanLink(lengthEnd(end));
         break;
-      case 15: {
-        expect(wt, 2);
+      case STATUS:
+        expect(wt, WIRE_LEN);
         // A repeated message field replaces the earlier one in the decoder: the last Status decides.
         statusCode = scanStatus(lengthEnd(end));
         break;
-      }
-      case 16:
-        expect(wt, 5);
-        fixed(end, 4);
-        break;
-      case 0:
-        fail();
-        break;
       default:
-        skip(wt, end);
+        if (!checkField(role, wt, end)) unknownField(tag, end);
     }
   }
   if (!idIsValid(traceStart, traceLen, 16) || !idIsValid(spanStart, spanLen, 8)) return false;
@@ -707,77 +823,58 @@ function u32be(p: number): number {
   return ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
 }
 
-/** Event { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue attributes = 3; uint32 dropped = 4 } */
+/** Validates a Span.Event; true when it is named `exception`. */
 function scanEvent(end: number): boolean {
   let nameStart = -1;
   let nameEnd = -1;
+  const roles = eventRoles;
   while (at < end) {
     const tag = varint(end);
-    const field = tag >>> 3;
     const wt = tag & 7;
-    if (field === 1) {
-      expect(wt, 1);
-      fixed(end, 8);
-    } else if (field === 2) {
-      expect(wt, 2);
+    const role = roleOf(roles, tag >>> 3);
+    if (role === NAME) {
+      expect(wt, WIRE_LEN);
       nameEnd = lengthEnd(end);
       nameStart = at;
       at = nameEnd;
-    } else if (field === 3) {
-      expect(wt, 2);
+    } else if (role === ATTRIBUTE) {
+      expect(wt, WIRE_LEN);
       const stop = lengthEnd(end);
       validAttributes(stop);
       at = stop;
-    } else if (field === 4) {
-      expect(wt, 0);
-      varint(end);
-    } else if (field === 0) fail();
-    else skip(wt, end);
+    } else if (!checkField(role, wt, end)) unknownField(tag, end);
   }
   return nameStart >= 0 && sameBytes(nameStart, nameEnd, EXCEPTION);
 }
 
-/** Link { bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; repeated KeyValue attributes = 4;
- * uint32 dropped_attributes_count = 5; fixed32 flags = 6 } */
+/** Validates a Span.Link. */
 function scanLink(end: number): void {
+  const roles = linkRoles;
   while (at < end) {
     const tag = varint(end);
-    const field = tag >>> 3;
     const wt = tag & 7;
-    if (field === 1 || field === 2 || field === 3) {
-      expect(wt, 2);
-      at = lengthEnd(end);
-    } else if (field === 4) {
-      expect(wt, 2);
+    const role = roleOf(roles, tag >>> 3);
+    if (role === ATTRIBUTE) {
+      expect(wt, WIRE_LEN);
       const stop = lengthEnd(end);
       validAttributes(stop);
       at = stop;
-    } else if (field === 5) {
-      expect(wt, 0);
-      varint(end);
-    } else if (field === 6) {
-      expect(wt, 5);
-      fixed(end, 4);
-    } else if (field === 0) fail();
-    else skip(wt, end);
+    } else if (!checkField(role, wt, end)) unknownField(tag, end);
   }
 }
 
-/** Status { string message = 2; StatusCode code = 3 } — returns the code as the decoder's int32. */
+/** Validates a Status; returns its code as the decoder's int32. */
 function scanStatus(end: number): number {
   let code = 0;
+  const roles = statusRoles;
   while (at < end) {
     const tag = varint(end);
-    const field = tag >>> 3;
     const wt = tag & 7;
-    if (field === 2) {
-      expect(wt, 2);
-      at = lengthEnd(end);
-    } else if (field === 3) {
-      expect(wt, 0);
+    const role = roleOf(roles, tag >>> 3);
+    if (role === CODE) {
+      expect(wt, WIRE_VARINT);
       code = varint(end) | 0;
-    } else if (field === 0) fail();
-    else skip(wt, end);
+    } else if (!checkField(role, wt, end)) unknownField(tag, end);
   }
   return code;
 }
