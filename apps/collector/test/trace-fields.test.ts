@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Collector, startCollector } from '../src/index.js';
 import { traceMessageEncoders } from '../src/otlp/proto.js';
@@ -13,9 +16,11 @@ import { isFailedRequest, routeOf } from '../src/query/request-rules.js';
 
 const RULES = { routeOf, isFailed: isFailedRequest };
 const running: Collector[] = [];
+const dirs: string[] = [];
 
 afterAll(async () => {
   await Promise.all(running.map((c) => c.stop()));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   // The scanner's own probe again, whatever a test installed.
   useFieldTables(probeTraceFields(traceMessageEncoders()));
 });
@@ -216,6 +221,10 @@ describe('the scanner’s field table, probed from the generated encoders', () =
   it('when the probe failed, the scanner is off and requests take the decoder path, with the same results', async () => {
     const encoded = generatedTypes().request.encode(fullyPopulated().request).finish();
     const bytes = Buffer.from(encoded);
+    const answers = (collector: Collector) => {
+      const traces = collector.query.listTraces({ limit: 10 });
+      return { traces, details: traces.map((t) => collector.query.getTrace(t.traceId)), red: collector.query.red() };
+    };
     const post = async (collector: Collector) => {
       const response = await fetch(`${collector.otlpHttpUrl}/v1/traces`, {
         method: 'POST',
@@ -223,14 +232,17 @@ describe('the scanner’s field table, probed from the generated encoders', () =
         body: bytes,
       });
       expect(response.status).toBe(200);
-      const traces = collector.query.listTraces({ limit: 10 });
-      return { traces, details: traces.map((t) => collector.query.getTrace(t.traceId)), red: collector.query.red() };
+      return answers(collector);
     };
 
     expect(scanTraces(bytes, RULES)).toBeDefined();
-    const scanned = await startCollector({ grpcPort: 0, httpPort: 0, uiPort: 0 });
+    const dataDir = await mkdtemp(join(tmpdir(), 'otelkit-fields-'));
+    dirs.push(dataDir);
+    const scanned = await startCollector({ grpcPort: 0, httpPort: 0, uiPort: 0, dataDir });
     running.push(scanned);
     const withScanner = await post(scanned);
+    await scanned.stop();
+    running.splice(running.indexOf(scanned), 1);
 
     expect(useFieldTables(probeTraceFields({ ...traceMessageEncoders(), anyValue: undefined as never }))).toBe(false);
     expect(scannerFieldTables()).toBeNull();
@@ -242,5 +254,11 @@ describe('the scanner’s field table, probed from the generated encoders', () =
     expect(withoutScanner.traces).toHaveLength(1);
     expect(withoutScanner.traces[0]).toMatchObject({ rootName: 'POST /every', status: 'error', spanCount: 1 });
     expect(withoutScanner).toEqual(withScanner);
+
+    // The raw export the scanner stored in the data directory is replayed through the decoder path.
+    const restarted = await startCollector({ grpcPort: 0, httpPort: 0, uiPort: 0, dataDir });
+    running.push(restarted);
+    expect(restarted.query.stats().persistence).toMatchObject({ loaded: 1, skippedLines: 0 });
+    expect(answers(restarted)).toEqual(withScanner);
   });
 });

@@ -80,9 +80,24 @@ export function acceptTracesProtobuf(store: Store, body: Buffer): IngestOutcome 
   return { rejected, errorMessage: rejected ? `${rejected} span(s) without a valid traceId/spanId` : '' };
 }
 
-/** Indexes the raw OTLP/protobuf trace exports of a data directory (already accepted once). */
-export function scanStoredTraces(bytes: Buffer): ScannedTraces | undefined {
-  return scanTraces(bytes, SERVER_SPAN_RULES);
+/**
+ * Stores a raw OTLP/protobuf trace export of a data directory (accepted once before): indexed by the scanner, or —
+ * when it gives up or is disabled — decoded and normalized. Returns the number of spans stored, or undefined when the
+ * bytes are not a trace export.
+ */
+export function replayStoredTraces(store: Store, bytes: Buffer): number | undefined {
+  const scanned: ScannedTraces | undefined = scanTraces(bytes, SERVER_SPAN_RULES);
+  if (scanned) {
+    store.ingestScannedTraces(scanned);
+    return scanned.batch.size;
+  }
+  try {
+    const n = normalizeTraces(decodeProtobuf('traces', bytes));
+    store.ingestSpans(n.items, n.rejected);
+    return n.items.length;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Normalizes a decoded request and hands it to the store. Throws BadDataError for malformed structure. */

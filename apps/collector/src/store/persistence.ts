@@ -3,7 +3,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isRecord } from '../otlp/values.js';
-import { scanStoredTraces } from '../receivers/otlp-ingest.js';
+import { replayStoredTraces } from '../receivers/otlp-ingest.js';
 import { indexableIds } from './span-batch.js';
 import type { PersistedKind, PersistSink, Store } from './store.js';
 import type { ErrorEvent, LogRecord, MetricPoint, StoredSpan } from './types.js';
@@ -106,13 +106,12 @@ export async function openDataDir(dataDir: string, store: Store): Promise<Persis
           continue;
         }
         if (kind === 'otlp-traces') {
-          const scanned = scanStoredTraces(Buffer.from(record.protobuf as string, 'base64'));
-          if (!scanned) {
+          const stored = replayStoredTraces(store, Buffer.from(record.protobuf as string, 'base64'));
+          if (stored === undefined) {
             counters.skippedLines++;
             continue;
           }
-          counters.loaded += scanned.batch.size;
-          store.ingestScannedTraces(scanned);
+          counters.loaded += stored;
           continue;
         }
         counters.loaded++;
