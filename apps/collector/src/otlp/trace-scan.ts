@@ -146,18 +146,17 @@ function fieldTables(): boolean {
  */
 export function useFieldTables(probed: TraceFieldTables | undefined): boolean {
   tables = probed ?? null;
-  const t = probed;
-  requestRoles = t?.request ?? NONE;
-  resourceSpansRoles = t?.resourceSpans ?? NONE;
-  scopeSpansRoles = t?.scopeSpans ?? NONE;
-  spanRoles = t?.span ?? NONE;
-  eventRoles = t?.event ?? NONE;
-  linkRoles = t?.link ?? NONE;
-  statusRoles = t?.status ?? NONE;
-  keyValueRoles = t?.keyValue ?? NONE;
-  anyValueRoles = t?.anyValue ?? NONE;
-  arrayValueRoles = t?.arrayValue ?? NONE;
-  keyValueListRoles = t?.keyValueList ?? NONE;
+  requestRoles = probed?.request ?? NONE;
+  resourceSpansRoles = probed?.resourceSpans ?? NONE;
+  scopeSpansRoles = probed?.scopeSpans ?? NONE;
+  spanRoles = probed?.span ?? NONE;
+  eventRoles = probed?.event ?? NONE;
+  linkRoles = probed?.link ?? NONE;
+  statusRoles = probed?.status ?? NONE;
+  keyValueRoles = probed?.keyValue ?? NONE;
+  anyValueRoles = probed?.anyValue ?? NONE;
+  arrayValueRoles = probed?.arrayValue ?? NONE;
+  keyValueListRoles = probed?.keyValueList ?? NONE;
   return tables !== null;
 }
 
@@ -423,7 +422,7 @@ function scalarValue(start: number, end: number): AttributeValue {
   return null;
 }
 
-const probe: { name: string; status: 'unset' | 'ok' | 'error'; attributes: Attributes } = {
+const serverSpan: { name: string; status: 'unset' | 'ok' | 'error'; attributes: Attributes } = {
   name: '',
   status: 'unset',
   attributes: {},
@@ -791,24 +790,24 @@ function scanSpan(
   const name = sharedString(nameStart, nameEnd);
   sText[n * 3] = table.id(name);
   if (kindCode === KIND_SERVER) {
-    // One reused probe object; an absent attribute reads as undefined, which the rules treat as absent.
-    const attributes = probe.attributes as Record<string, AttributeValue | undefined>;
+    // One reused span object for the rules; an absent attribute reads as undefined, which the rules treat as absent.
+    const attributes = serverSpan.attributes as Record<string, AttributeValue | undefined>;
     const routeValue = route === -2 ? undefined : route < 0 ? null : scalarValue(route, routeEnd);
     const methodValue = method === -2 ? undefined : method < 0 ? null : scalarValue(method, methodEnd);
     attributes[ROUTE_KEY] = routeValue;
     attributes[METHOD_KEY] = methodValue;
     attributes[STATUS_CODE_KEY] = status === -2 ? undefined : status < 0 ? null : scalarValue(status, statusEnd);
-    probe.name = name;
-    probe.status = statusName;
+    serverSpan.name = name;
+    serverSpan.status = statusName;
     // Server spans of one service mostly share name, route and method: the route string is made once for them.
     if (routeValue !== lastRouteValue || methodValue !== lastMethodValue || name !== lastRouteName) {
       lastRouteValue = routeValue;
       lastMethodValue = methodValue;
       lastRouteName = name;
-      lastRoute = intern(rules.routeOf(probe));
+      lastRoute = intern(rules.routeOf(serverSpan));
     }
     sText[n * 3 + 2] = table.id(lastRoute);
-    if (rules.isFailed(probe)) flags |= FLAG_FAILED;
+    if (rules.isFailed(serverSpan)) flags |= FLAG_FAILED;
     at = end;
   } else sText[n * 3 + 2] = table.id('');
   sCodes[n * 3 + 2] = flags;
