@@ -753,8 +753,25 @@ function scanSpan(
         // A repeated message field replaces the earlier one in the decoder: the last Status decides.
         statusCode = scanStatus(lengthEnd(end));
         break;
+      // Fields only validated, as in checkField (inline: every span from the SDK has some).
+      case CHECK_VARINT:
+        expect(wt, WIRE_VARINT);
+        varint(end);
+        break;
+      case CHECK_I32:
+        expect(wt, WIRE_I32);
+        fixed(end, 4);
+        break;
+      case CHECK_LEN:
+        expect(wt, WIRE_LEN);
+        at = lengthEnd(end);
+        break;
+      case CHECK_I64:
+        expect(wt, WIRE_I64);
+        fixed(end, 8);
+        break;
       default:
-        if (!checkField(role, wt, end)) unknownField(tag, end);
+        unknownField(tag, end);
     }
   }
   if (!idIsValid(traceStart, traceLen, 16) || !idIsValid(spanStart, spanLen, 8)) return false;
