@@ -1,0 +1,150 @@
+// Instructions per request of the HTTP benchmark servers, counted by valgrind's callgrind: a figure that does not move
+// with what else the machine is doing, beside the req/s benchmarks (tracing-http, metrics-http) that do.
+//
+// Each server (the same files the req/s benchmarks run) is started under callgrind with V8 on one thread
+// (`--single-threaded`, so compilation and GC are counted too) and served N1, then, in a second process, N2 keep-alive
+// GET requests; (instructions(N2) - instructions(N1)) / (N2 - N1) removes start-up and warm-up. It counts user-space
+// instructions only: the kernel's share (loopback TCP, writev) is the same for every server and is left out, so a
+// ratio here is a lower bound on how close the servers' CPU per request are. Work that runs on a timer (export
+// intervals, runtime metrics) is stretched by valgrind's slowdown and is not a per-request cost; those variants are
+// left out or configured off.
+//   node http-instructions.bench.mjs [n1] [n2]        (needs valgrind; prints a note and exits 0 without it)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDiscardOtlp } from './lib/discard-receivers.mjs';
+
+const N1 = Number(process.argv[2] ?? 1000);
+const N2 = Number(process.argv[3] ?? 3000);
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
+if (spawnSync('valgrind', ['--version']).status !== 0) {
+  console.log('valgrind is not installed: skipped (apt-get install valgrind)');
+  process.exit(0);
+}
+
+const otlp = await startDiscardOtlp();
+const tracingServer = here('./lib/tracing-http-server.cjs');
+const metricsServer = here('./lib/metrics-http-server.mjs');
+const exporterEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '60000' };
+const groups = [
+  {
+    title: 'Tracing (tracing-http-server.cjs)',
+    variants: [
+      { name: 'bare', file: tracingServer, env: { VARIANT: 'bare' } },
+      {
+        name: 'otelkit, unsampled',
+        file: tracingServer,
+        env: { VARIANT: 'otelkit', OTEL_TRACES_SAMPLER: 'always_off' },
+      },
+      {
+        name: 'otelkit, 10%',
+        file: tracingServer,
+        env: { VARIANT: 'otelkit', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
+      },
+      { name: 'otelkit, 100%', file: tracingServer, env: { VARIANT: 'otelkit' } },
+      { name: 'sdk-node + http, 100%', file: tracingServer, env: { VARIANT: 'sdk-http' } },
+    ],
+  },
+  {
+    title: 'Metrics (metrics-http-server.mjs, runtime metrics off: they run on a timer)',
+    variants: [
+      { name: 'bare', file: metricsServer, env: { VARIANT: 'bare' } },
+      { name: 'otelkit RED glue', file: metricsServer, env: { VARIANT: 'otelkit-no-runtime' } },
+      { name: 'prom-client middleware', file: metricsServer, env: { VARIANT: 'prom-client' } },
+    ],
+  },
+];
+
+/** Runs `file` under callgrind, serves `n` requests, returns the instructions the server process executed. */
+async function instructions(file, env, n, dir) {
+  const out = join(dir, `callgrind.${n}.out`);
+  const child = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      `--callgrind-out-file=${out}`,
+      '--smc-check=all-non-file',
+      process.execPath,
+      '--single-threaded',
+      here('./lib/standalone-server.mjs'),
+      file,
+    ],
+    { env: { ...process.env, ...exporterEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const port = await new Promise((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (d) => {
+      text += d;
+      const m = /PORT (\d+)/.exec(text);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`server exited (${code}) before listening:\n${stderr.slice(-2000)}`)),
+    );
+  });
+  await load(port, n);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  await exited;
+  const summary = /^summary: (\d+)/m.exec(readFileSync(out, 'utf8'));
+  if (!summary) throw new Error(`no callgrind summary in ${out}`);
+  return Number(summary[1]);
+}
+
+/** `n` keep-alive GETs over 4 sockets, like a small load generator. */
+function load(port, n) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  let started = 0;
+  let done = 0;
+  return new Promise((resolve, reject) => {
+    const next = () => {
+      while (started - done < 4 && started < n) {
+        started++;
+        http
+          .get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+            res.resume();
+            res.on('end', () => {
+              done++;
+              if (done === n) {
+                agent.destroy();
+                resolve();
+              } else next();
+            });
+          })
+          .on('error', reject);
+      }
+    };
+    next();
+  });
+}
+
+console.log(`user-space instructions per request, callgrind, (I(${N2}) - I(${N1})) / ${N2 - N1} requests`);
+for (const group of groups) {
+  console.log(`\n${group.title}`);
+  let bare;
+  for (const v of group.variants) {
+    const dir = mkdtempSync(join(tmpdir(), 'otelkit-callgrind-'));
+    try {
+      // The two sizes run side by side: the counts do not depend on timing.
+      const [a, b] = await Promise.all([instructions(v.file, v.env, N1, dir), instructions(v.file, v.env, N2, dir)]);
+      const perRequest = (b - a) / (N2 - N1);
+      bare ??= perRequest;
+      const ratio = bare / perRequest;
+      console.log(
+        `  ${v.name.padEnd(24)} ${Math.round(perRequest).toLocaleString('en-US').padStart(10)} instr/req  ` +
+          `${(perRequest / bare).toFixed(2)}x bare's instructions  (${ratio.toFixed(2)}x bare's rate)`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+await otlp.stop();
