@@ -445,7 +445,7 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
         msg = typeof msg === 'string' ? formatMessage(msg, args.slice(at + 1)) : msg;
       }
       if (typeof msg !== 'string') msg = messageText(msg);
-      if (direct && !logger[PINO_WRITE]) writeLine(logger, level, rec, msg as string);
+      if (direct && !logger[PINO_WRITE]) writeLine(level, rec, msg as string);
       else (method as Write).call(logger, rec, msg);
     } catch (error) {
       writeFailed(logger, method, error);
@@ -489,7 +489,8 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
   // The line pino would write, built in one pass: the record's fields are already redacted and JSON-safe, and the ids
   // are validated (hex, or the correlation id alphabet), so they need no escaping. pino's writer stringifies value by
   // value through its serializer loop; skipping it is what brings a schema line to bare pino's cost. A stream that
-  // wants pino's metadata (multistream) keeps pino's writer.
+  // wants pino's metadata (multistream) keeps pino's writer. Children share the root's stream (pino has no
+  // per-child destination), so the line goes to it directly.
   type Stream = Record<symbol, unknown> & { write(line: string): unknown };
   const stream = (root as unknown as Record<symbol, Stream>)[streamSym] as Stream;
   const direct = stream[needsMetadataGsym] !== true;
@@ -498,13 +499,13 @@ export function createLogger(options: LoggerOptions = {}): OtelkitLogger {
   let resourceJson = `,"service":${JSON.stringify(resource.service)},"environment":${JSON.stringify(resource.environment)},"host":${JSON.stringify(resource.host)}`;
   if (resource.version !== undefined) resourceJson += `,"version":${JSON.stringify(resource.version)}`;
 
-  function writeLine(logger: Internal, level: number, rec: RecordFields, msg: string): void {
+  function writeLine(level: number, rec: RecordFields, msg: string): void {
     let line = (heads[level] ?? '{"level":"INFO"') + timestamp() + resourceJson;
     // `undefined` members are left out by JSON.stringify; `rec` is created with its keys in the schema's order.
     const body = JSON.stringify(rec);
     if (body.length > 2) line += `,${body.slice(1, -1)}`;
     line += `,"message":${JSON.stringify(messageOf(msg))}}\n`;
-    ((logger as unknown as Record<symbol, Stream>)[streamSym] as Stream).write(line);
+    stream.write(line);
   }
   setOwnLevel(root, resolved.level);
 
