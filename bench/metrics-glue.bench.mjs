@@ -1,11 +1,13 @@
 // The CPU the RED glue adds to one node:http request, without sockets: a real http.Server gets 'request' events with
-// a request object and an EventEmitter response (statusCode, headersSent, writableFinished, req), then the response's
-// 'close', as node:http emits them. No syscalls, no load generator: what is left is the glue's own JavaScript
-// (listener, timing, route function, active-requests count, histogram record). Each contender runs in a process of its
-// own; the figure is CPU per request minus the same harness without instrumentation.
+// a real IncomingMessage and ServerResponse (node:http's own classes, so the glue's property stores and listeners hit
+// the same object shapes as in a server), then the response's 'close', as node:http emits them. No syscalls, no load
+// generator: what is left is the glue's own JavaScript (listener, timing, route function, active-requests count,
+// histogram record). Each contender runs in a process of its own; the figure is CPU per request minus the same harness
+// without instrumentation. (Before, the harness used a plain EventEmitter as the response: it missed what adding
+// properties and a 'close' listener to a real ServerResponse costs.)
 import { spawnSync } from 'node:child_process';
-import { EventEmitter } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const CONTENDERS = ['bare harness', 'otelkit instrumentHttpServer', 'prom-client middleware (as in metrics-http)'];
@@ -43,21 +45,18 @@ async function measure(name) {
       });
     });
   }
-  const socket = {};
-  class Response extends EventEmitter {
-    constructor(req) {
-      super();
-      this.req = req;
-      this.statusCode = 200;
-      this.headersSent = true;
-      this.writableFinished = true;
-    }
-  }
+  const socket = new Socket();
   const run = () => {
     for (let i = 0; i < N; i++) {
-      const req = { method: 'GET', url: '/', socket };
-      const res = new Response(req);
+      const req = new IncomingMessage(socket);
+      req.method = 'GET';
+      req.url = '/';
+      const res = new ServerResponse(req);
       server.emit('request', req, res);
+      // What res.end() leaves behind for the glue to read: status, headers sent, finished (no socket attached).
+      res.statusCode = 200;
+      res._header = 'HTTP/1.1 200 OK\r\n\r\n';
+      res.finished = true;
       res.emit('close');
     }
   };
