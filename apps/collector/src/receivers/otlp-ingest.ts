@@ -71,10 +71,9 @@ export function acceptTracesProtobuf(store: Store, body: Buffer): IngestOutcome 
   const scanned = scanTraces(ownBytes(body), SERVER_SPAN_RULES);
   if (!scanned) return acceptProtobuf(store, 'traces', decodeProtobuf('traces', body));
   const { rejected } = scanned;
-  // Storing an indexed batch is cheap: it is done before answering, unless earlier exports still wait in the queue
-  // (then it waits behind them, so that spans are stored in the order they arrived).
-  if (!store.hasPending) store.ingestScannedTraces(scanned);
-  else if (!store.defer(scanned.batch.size + rejected, () => store.ingestScannedTraces(scanned))) {
+  // The scan has validated the request and counted its rejected spans, so the answer is known: storing the batch
+  // waits until the exporter has it (queries drain the queue first, so they still see every accepted span).
+  if (!store.defer(scanned.batch.size + rejected, () => store.ingestScannedTraces(scanned))) {
     throw new BusyError('collector is busy; retry');
   }
   return { rejected, errorMessage: rejected ? `${rejected} span(s) without a valid traceId/spanId` : '' };

@@ -121,7 +121,7 @@ const MAX_SERVICES = 1000;
 /** Items (spans, log records) accepted but not yet stored; bounds the memory of a burst. */
 const MAX_PENDING_ITEMS = 200_000;
 /** How long one scheduled drain may run before it lets I/O (new exports) in. */
-const DRAIN_SLICE_MS = 8;
+const DRAIN_SLICE_MS = 2;
 
 interface PendingJob {
   items: number;
@@ -337,9 +337,9 @@ export class Store {
   }
 
   /**
-   * Queues work (normalizing and storing an accepted export) for right after the current I/O callbacks, so that the
-   * exporter gets its answer without waiting for it. At most `MAX_PENDING_ITEMS` items wait; beyond that, false
-   * (the receiver answers "busy, retry"). Every query drains the queue first, so reads always see accepted data.
+   * Queues work (indexing and storing an accepted export) for after the exporter has its answer. At most
+   * `MAX_PENDING_ITEMS` items wait; beyond that, false (the receiver answers "busy, retry"). Every query drains the
+   * queue first, so reads always see accepted data.
    */
   defer(items: number, job: () => void): boolean {
     if (this.#pendingItems + items > MAX_PENDING_ITEMS && this.#pending.length > this.#pendingHead) return false;
@@ -347,7 +347,7 @@ export class Store {
     this.#pendingItems += items;
     if (!this.#drainScheduled) {
       this.#drainScheduled = true;
-      setImmediate(this.#drainSlice);
+      setImmediate(this.#afterAnswers);
     }
     return true;
   }
@@ -363,6 +363,17 @@ export class Store {
   }
 
   /**
+   * An answer leaves in two steps, each in the check phase of an event-loop turn: Node's HTTP/2 session writes the
+   * response headers and message in the turn the handler answered in, and grpc-js ends the stream with its trailers
+   * from that write's callback, which Node writes in the next turn — before that turn's immediates. A drain started
+   * by a plain `setImmediate` would run between the two and hold the exporter's answer back by its own duration; it
+   * starts one turn later instead (measured with a 5 ms job: the exporter waited 7.5 ms instead of 2.2 ms).
+   */
+  readonly #afterAnswers = (): void => {
+    setImmediate(this.#drainSlice);
+  };
+
+  /**
    * The scheduled drain works for at most `DRAIN_SLICE_MS` and then yields to I/O, so that a backlog of accepted
    * exports does not delay the answers to the next ones (the exporter waits for those).
    */
@@ -371,7 +382,7 @@ export class Store {
     this.#runPending(performance.now() + DRAIN_SLICE_MS);
     if (this.#pending.length > this.#pendingHead && !this.#drainScheduled) {
       this.#drainScheduled = true;
-      setImmediate(this.#drainSlice);
+      setImmediate(this.#afterAnswers);
     }
   };
 
