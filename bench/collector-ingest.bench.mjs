@@ -2,8 +2,11 @@
 // receiver (the exporter's own maximum rate), and the collector's heap per 100k stored spans.
 // Target (issue 3): the collector reaches ≥ 0.9 of the discarding receiver's rate — it is not the bottleneck.
 //
-// The receiver runs in a child process (the exporter and the receiver each get a core); the spans are created before
-// the clock starts, with distinct ids, so that only export + transport + receive is measured.
+// The receiver runs in a child process (the exporter and the receiver each get a core); each run's spans are created
+// just before its clock starts, with distinct ids, so that only export + transport + receive is measured. Not all up
+// front: with all 620k spans alive, the exporter process's own major GCs (≈0.8 s of CPU, stalls up to ~150 ms) fell at
+// the same points every time — the 5th and 8th exports, two of the collector's three timed runs — and cost a run a
+// third of its rate whichever receiver it served.
 //
 // Memory is reported as JS heap plus array buffers: the collector keeps OTLP/protobuf trace exports as their raw bytes
 // with a typed-array index, both outside the JS heap, so the heap figure alone would flatter it. Both are measured
@@ -163,16 +166,7 @@ async function exportAll(exporter, batches) {
 
 async function main() {
   const { OTLPTraceExporter } = await load('@opentelemetry/exporter-trace-otlp-grpc');
-  console.log(`creating ${(WARMUP_SPANS + ROUNDS * 2 * SPANS_PER_RUN).toLocaleString('en-US')} spans…`);
-  const all = await makeBatches(WARMUP_SPANS + ROUNDS * 2 * SPANS_PER_RUN);
-  const perRun = SPANS_PER_RUN / BATCH;
-  let offset = 0;
-  const take = (n) => {
-    const slice = all.slice(offset, offset + n);
-    offset += n;
-    return slice;
-  };
-  const warm = take(Math.ceil(WARMUP_SPANS / BATCH));
+  const warm = await makeBatches(WARMUP_SPANS);
 
   const receivers = { discard: await startReceiver('discard'), collector: await startReceiver('collector') };
   const exporters = Object.fromEntries(
@@ -188,7 +182,7 @@ async function main() {
     // Alternate the order so that neither receiver always runs on a warmer machine.
     const order = round % 2 === 0 ? ['discard', 'collector'] : ['collector', 'discard'];
     for (const k of order) {
-      const batches = take(Math.ceil(perRun));
+      const batches = await makeBatches(SPANS_PER_RUN);
       const before = await receivers[k].ask('cpu');
       rates[k].push(await exportAll(exporters[k], batches));
       await new Promise((resolve) => setTimeout(resolve, 50)); // let deferred ingest finish (the collector's 'cpu' also drains)
