@@ -97,8 +97,8 @@ function otlpExporter(config: ResolvedTracingConfig): SpanExporter {
     timeoutMs: config.exportTimeoutMs,
     // Loaded on the first export, not at start: gRPC and protobuf are most of the SDK's start-up time.
     load: async () => {
-      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
-      return new OTLPTraceExporter({ url: config.endpoint, timeoutMillis: config.exportTimeoutMs });
+      const { createOtlpGrpcSpanExporter } = await import('../export/otlp-grpc-span-exporter.js');
+      return createOtlpGrpcSpanExporter({ url: config.endpoint, timeoutMillis: config.exportTimeoutMs });
     },
   });
 }
