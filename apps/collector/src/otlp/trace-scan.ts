@@ -566,20 +566,40 @@ function scanRequest(rules: ServerSpanRules): ScannedTraces {
     const id = table.id(name);
     for (let i = firstSpan; i < n; i++) sText[i * 3 + 1] = id;
   }
-  const ids = sIds.slice(0, n * ID_WORDS);
-  const times = sTimes.slice(0, n * 2);
-  const codes = sCodes.slice(0, n * 3);
-  const spans = sSpans.slice(0, n * 3);
+  // The batch's columns share one buffer: one allocation per export rather than six (fewer backing stores for the
+  // allocator and the GC to track; the same bytes). 8-byte columns first, so that every view is aligned.
+  const memory = new ArrayBuffer(n * (3 * 8 + (ID_WORDS + 3 + 3) * 4 + 3));
+  let offset = 0;
+  const column = <T>(
+    make: (buffer: ArrayBuffer, offset: number, length: number) => T,
+    length: number,
+    bytes: number,
+  ) => {
+    const view = make(memory, offset, length);
+    offset += length * bytes;
+    return view;
+  };
+  const times = column((b, o, l) => new Float64Array(b, o, l), n * 2, 8);
+  times.set(sTimes.subarray(0, n * 2));
+  const next = column((b, o, l) => new Float64Array(b, o, l), n, 8);
+  const ids = column((b, o, l) => new Uint32Array(b, o, l), n * ID_WORDS, 4);
+  ids.set(sIds.subarray(0, n * ID_WORDS));
+  const text = column((b, o, l) => new Uint32Array(b, o, l), n * 3, 4);
+  text.set(sText.subarray(0, n * 3));
+  const spans = column((b, o, l) => new Int32Array(b, o, l), n * 3, 4);
+  spans.set(sSpans.subarray(0, n * 3));
+  const codes = column((b, o, l) => new Uint8Array(b, o, l), n * 3, 1);
+  codes.set(sCodes.subarray(0, n * 3));
   return {
     batch: {
       seq: 0,
       live: 0,
       size: n,
       ids,
-      next: new Float64Array(n),
+      next,
       times,
       codes,
-      text: sText.slice(0, n * 3),
+      text,
       strings: table.strings,
       raw: { bytes: buf, spans, scopes, resources },
       full: undefined,
@@ -836,7 +856,8 @@ function scanSpan(
 }
 
 function u32be(p: number): number {
-  return ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
+  const b = buf;
+  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
 }
 
 /** Validates a Span.Event; true when it is named `exception`. */
