@@ -18,7 +18,9 @@
 //   server's CPU. The server's own CPU time per request (process.cpuUsage, user + system, every thread) does not
 //   count time the server was not running, so bare-CPU / variant-CPU per round ("cpu ratio": the throughput ratio the
 //   server would reach with the core to itself) resolves more finely. The two should agree; when they do not, the
-//   machine was busy.
+//   machine was busy. Neighbours on the server's core still inflate CPU per request (caches, switches) by up to ~25%
+//   from slice to slice, and only ever upwards, so the run also prints the ratio of each server's least CPU per
+//   request over all rounds ("best"): the least-disturbed slices of each, which compares the work itself.
 // - A calibration row with a known cost. `bare+1` spins 1 µs per request (its server measures what the spin costs
 //   in-process at start); the run prints what that reads end to end and the ratio it implies, so a reader can see
 //   whether this run resolves a difference of that size.
