@@ -8,7 +8,7 @@ export class RecordingContext implements Context {
   value: unknown;
   writes = 0;
 
-  getValue(): unknown {
+  getValue(_key: symbol): unknown {
     return undefined;
   }
 

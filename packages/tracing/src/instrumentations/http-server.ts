@@ -18,7 +18,6 @@ import { RPCType } from '@opentelemetry/core';
 import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { ATTRIBUTE_NAMES, CORRELATION_ID_HEADER, isValidCorrelationId } from '@otelkit/core';
 import { requestContext } from '../context/request-context.js';
-import { newRequestCorrelationId } from '../propagation/correlation-id.js';
 import { CORRELATION_BAGGAGE_KEY } from '../propagation/correlation-propagator.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import { bindEmitter, patchListenerAdders } from './emitter-binding.js';
@@ -66,13 +65,15 @@ interface Traced {
 
 const SERVER: SpanOptions = { kind: SpanKind.SERVER };
 
-/** The correlation id of an inbound request: its valid header, else a valid baggage entry, else a new one. */
-function inboundCorrelationId(req: IncomingMessage, extracted: Context): string {
+/** The correlation id an inbound request brought: its valid header, else a valid baggage entry, else none. */
+function inboundCorrelationId(req: IncomingMessage, extracted: Context): string | undefined {
   let header = req.headers[CORRELATION_ID_HEADER];
-  if (Array.isArray(header)) header = header[0];
-  if (isValidCorrelationId(header)) return header;
+  if (header !== undefined) {
+    if (Array.isArray(header)) header = header[0];
+    if (isValidCorrelationId(header)) return header;
+  }
   const entry = propagation.getBaggage(extracted)?.getEntry(CORRELATION_BAGGAGE_KEY)?.value;
-  return isValidCorrelationId(entry) ? entry : newRequestCorrelationId();
+  return isValidCorrelationId(entry) ? entry : undefined;
 }
 
 function fail(state: ServerSpanState | undefined, error: unknown): void {
@@ -211,18 +212,19 @@ class HttpServerInstrumentation implements Instrumentation {
           )
         : this.#tracer.startSpan(method, SERVER, extracted);
       const rpc: RequestRpc = { type: RPCType.HTTP, span };
+      // One context per request carries the span and the otelkit correlation context together.
+      const request = requestContext(extracted, context.active(), span, rpc, correlationId);
+      ctx = request;
       if (span.isRecording()) {
         if (!this.#samplerReadsAttributes) span.setAttributes(samplingAttributes(req, scheme));
         span.setAttributes(recordedAttributes(req));
-        span.setAttribute(ATTRIBUTE_NAMES.correlation_id, correlationId);
+        span.setAttribute(ATTRIBUTE_NAMES.correlation_id, request.correlationId());
         state = { span, rpc, method, done: false };
         (res as Traced)[kState] = state;
         // Added before the response is bound: these need no context, so they are not wrapped.
         res.on('close', onResponseClose);
         res.on(errorMonitor, onResponseError);
       }
-      // One context per request carries the span and the otelkit correlation context together.
-      ctx = requestContext(extracted, span, rpc, correlationId);
       bindEmitter(req, ctx);
       bindEmitter(res, ctx);
     } catch {
