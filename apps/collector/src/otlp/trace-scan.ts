@@ -97,10 +97,9 @@ const METHOD = ascii(METHOD_KEY);
 const STATUS_CODE = ascii(STATUS_CODE_KEY);
 const EXCEPTION = ascii('exception');
 
-let buf: Buffer = Buffer.alloc(0);
-/** Read position. */
-let at = 0;
-/** High 32 bits of the last {@link varint64}. */
+/** Where the last {@link varintAt} / {@link varint64At} ended, or where the contents of the last {@link lengthStop} start. */
+let after = 0;
+/** High 32 bits of the last {@link varint64At}. */
 let high = 0;
 
 function fail(): never {
@@ -157,6 +156,8 @@ export function useFieldTables(probed: TraceFieldTables | undefined): boolean {
   anyValueRoles = probed?.anyValue ?? NONE;
   arrayValueRoles = probed?.arrayValue ?? NONE;
   keyValueListRoles = probed?.keyValueList ?? NONE;
+  const stringField = anyValueRoles.indexOf(STRING_VALUE);
+  stringValueTag = stringField > 0 && stringField < 16 ? (stringField << 3) | WIRE_LEN : -1;
   return tables !== null;
 }
 
@@ -170,36 +171,40 @@ function roleOf(roles: Uint8Array, field: number): number {
   return field < roles.length ? roles[field]! : UNKNOWN;
 }
 
-/**
- * A varint's low 32 bits, unsigned (what protobufjs' uint32/int32/bool/enum readers keep). Those readers take a
- * varint longer than 5 bytes to be 10 bytes long; the scanner gives up on the 6- to 9-byte ones instead of guessing.
+/*
+ * The walking functions below take the request as `b` and keep their read position in a local `p`, returning where
+ * they stopped. Tags and lengths are nearly always one byte long (every field number the scanner reads is below 16,
+ * and most strings are shorter than 128 bytes): the hot loops read those inline and call the helpers below for the
+ * rest, which check exactly what the inline paths check.
  */
-function varint(end: number): number {
-  const first = buf[at];
-  if (first !== undefined && first < 0x80 && at < end) {
-    at++;
-    return first;
-  }
+
+/**
+ * The varint at `p`: its low 32 bits, unsigned (what protobufjs' uint32/int32/bool/enum readers keep); {@link after}
+ * is where it ends. Those readers take a varint longer than 5 bytes to be 10 bytes long; the scanner gives up on the
+ * 6- to 9-byte ones instead of guessing.
+ */
+function varintAt(b: Buffer, p: number, end: number): number {
   let x = 0;
   for (let i = 0; i < 10; i++) {
-    if (at >= end) fail();
-    const c = buf[at++]!;
+    if (p >= end) fail();
+    const c = b[p++]!;
     if (i < 5) x |= (c & 0x7f) << (7 * i);
     if (c < 0x80) {
       if (i >= 5 && i < 9) fail();
+      after = p;
       return x >>> 0;
     }
   }
   return fail();
 }
 
-/** A varint as two 32-bit halves: returns the low half, leaves the high half in {@link high}. */
-function varint64(end: number): number {
+/** A varint as two 32-bit halves: returns the low half, leaves the high half in {@link high}, its end in {@link after}. */
+function varint64At(b: Buffer, p: number, end: number): number {
   let lo = 0;
   let hi = 0;
   for (let i = 0; i < 10; i++) {
-    if (at >= end) fail();
-    const c = buf[at++]!;
+    if (p >= end) fail();
+    const c = b[p++]!;
     const bits = c & 0x7f;
     if (i < 4) lo |= bits << (7 * i);
     else if (i === 4) {
@@ -208,167 +213,184 @@ function varint64(end: number): number {
     } else hi |= bits << (7 * i - 32);
     if (c < 0x80) {
       high = hi >>> 0;
+      after = p;
       return lo >>> 0;
     }
   }
   return fail();
 }
 
-/** Reads a length prefix and returns the end of the field it announces. */
-function lengthEnd(end: number): number {
-  const len = varint(end);
-  const stop = at + len;
+/** Steps over an int64 varint (up to 10 bytes, every length valid: the decoder reads it whole); returns its end. */
+function skipVarint64(b: Buffer, p: number, end: number): number {
+  for (let i = 0; i < 10; i++) {
+    if (p >= end) fail();
+    if (b[p++]! < 0x80) return p;
+  }
+  return fail();
+}
+
+/** Reads the length prefix at `p`; returns the end of the field it announces, {@link after} is where it starts. */
+function lengthStop(b: Buffer, p: number, end: number): number {
+  let len: number;
+  if (p < end && b[p]! < 0x80) len = b[p++]!;
+  else {
+    len = varintAt(b, p, end);
+    p = after;
+  }
+  const stop = p + len;
   if (stop > end) fail();
+  after = p;
   return stop;
 }
 
-function u32le(p: number): number {
-  return (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0;
+function u32le(b: Buffer, p: number): number {
+  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
 }
 
-/** Skips a field the decoder does not know (it skips it too). */
-function skip(wireType: number, end: number): void {
-  if (wireType === WIRE_VARINT) varint(end);
-  else if (wireType === WIRE_LEN) at = lengthEnd(end);
-  else if (wireType === WIRE_I64) at += 8;
-  else if (wireType === WIRE_I32) at += 4;
-  else fail();
-  if (at > end) fail();
+function u32be(b: Buffer, p: number): number {
+  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
 }
 
-function expect(wireType: number, want: number): void {
-  if (wireType !== want) fail();
-}
-
-/** A field the scanner does not know: skipped as the decoder skips it (field number 0 is invalid). */
-function unknownField(tag: number, end: number): void {
+/** Steps over a field the decoder does not know (it skips it too; field number 0 is invalid); returns its end. */
+function skipField(b: Buffer, p: number, end: number, tag: number): number {
   if (tag >>> 3 === 0) fail();
-  skip(tag & 7, end);
+  const wireType = tag & 7;
+  if (wireType === WIRE_VARINT) {
+    varintAt(b, p, end);
+    p = after;
+  } else if (wireType === WIRE_LEN) p = lengthStop(b, p, end);
+  else if (wireType === WIRE_I64) p += 8;
+  else if (wireType === WIRE_I32) p += 4;
+  else fail();
+  if (p > end) fail();
+  return p;
 }
 
-/** A field the scanner only validates (its wire type) and steps over; false when `role` is not such a field. */
-function checkField(role: number, wireType: number, end: number): boolean {
+/**
+ * Steps over a field the scanner only validates (one of the CHECK_* roles: its wire type is checked) or does not know
+ * (any other role the message has no case for); returns its end.
+ */
+function otherField(b: Buffer, p: number, end: number, tag: number, role: number): number {
+  const wireType = tag & 7;
   if (role === CHECK_LEN) {
-    expect(wireType, WIRE_LEN);
-    at = lengthEnd(end);
-  } else if (role === CHECK_VARINT) {
-    expect(wireType, WIRE_VARINT);
-    varint(end);
-  } else if (role === CHECK_I64) {
-    expect(wireType, WIRE_I64);
-    fixed(end, 8);
-  } else if (role === CHECK_I32) {
-    expect(wireType, WIRE_I32);
-    fixed(end, 4);
-  } else return false;
-  return true;
+    if (wireType !== WIRE_LEN) fail();
+    return lengthStop(b, p, end);
+  }
+  if (role === CHECK_VARINT) {
+    if (wireType !== WIRE_VARINT) fail();
+    varintAt(b, p, end);
+    return after;
+  }
+  if (role === CHECK_I64 || role === CHECK_I32) {
+    if (wireType !== (role === CHECK_I64 ? WIRE_I64 : WIRE_I32)) fail();
+    const stop = p + (role === CHECK_I64 ? 8 : 4);
+    if (stop > end) fail();
+    return stop;
+  }
+  return skipField(b, p, end, tag);
 }
 
-function fixed(end: number, bytes: number): void {
-  at += bytes;
-  if (at > end) fail();
-}
-
-function sameBytes(start: number, stop: number, text: Uint8Array): boolean {
+function sameBytes(b: Buffer, start: number, stop: number, text: Uint8Array): boolean {
   if (stop - start !== text.length) return false;
-  for (let i = 0; i < text.length; i++) if (buf[start + i] !== text[i]) return false;
+  for (let i = 0; i < text.length; i++) if (b[start + i] !== text[i]) return false;
   return true;
 }
 
-function validAnyValue(end: number, depth: number): void {
+/**
+ * The tag of AnyValue's string member when it is one byte long, else -1 (no byte equals it): a KeyValue's value that
+ * is just that tag, a one-byte length and the string is valid without calling {@link validAnyValue}.
+ */
+let stringValueTag = -1;
+
+/** Validates the AnyValue at p..end. */
+function validAnyValue(b: Buffer, p: number, end: number, depth: number): void {
   if (depth > MAX_DEPTH) fail();
   const roles = anyValueRoles;
-  while (at < end) {
-    const tag = varint(end);
+  while (p < end) {
+    let tag = b[p]!;
+    if (tag < 0x80) p++;
+    else {
+      tag = varintAt(b, p, end);
+      p = after;
+    }
     const wt = tag & 7;
-    const role = roleOf(roles, tag >>> 3);
+    const field = tag >>> 3;
+    const role = field < roles.length ? roles[field]! : UNKNOWN;
     switch (role) {
       case STRING_VALUE:
       case BYTES_VALUE:
-        expect(wt, WIRE_LEN);
-        at = lengthEnd(end);
+        if (wt !== WIRE_LEN) fail();
+        p = lengthStop(b, p, end);
         break;
       case BOOL_VALUE:
-        expect(wt, WIRE_VARINT);
-        varint(end);
+        if (wt !== WIRE_VARINT) fail();
+        varintAt(b, p, end);
+        p = after;
         break;
       case INT_VALUE:
         // int64: up to 10 bytes, every length valid (the decoder reads it whole)
-        expect(wt, WIRE_VARINT);
-        varint64(end);
+        if (wt !== WIRE_VARINT) fail();
+        p = skipVarint64(b, p, end);
         break;
       case DOUBLE_VALUE:
-        expect(wt, WIRE_I64);
-        fixed(end, 8);
+        if (wt !== WIRE_I64) fail();
+        p += 8;
+        if (p > end) fail();
         break;
       case ARRAY_VALUE:
       case KVLIST_VALUE: {
-        expect(wt, WIRE_LEN);
-        const stop = lengthEnd(end);
+        if (wt !== WIRE_LEN) fail();
+        const stop = lengthStop(b, p, end);
+        p = after;
         const isArray = role === ARRAY_VALUE;
         const items = isArray ? arrayValueRoles : keyValueListRoles;
-        while (at < stop) {
-          const t = varint(stop);
+        while (p < stop) {
+          const t = varintAt(b, p, stop);
+          p = after;
           if (roleOf(items, t >>> 3) === ITEM) {
-            expect(t & 7, WIRE_LEN);
-            const itemEnd = lengthEnd(stop);
-            if (isArray) validAnyValue(itemEnd, depth + 1);
-            else validKeyValue(itemEnd, depth + 1);
-          } else unknownField(t, stop);
+            if ((t & 7) !== WIRE_LEN) fail();
+            const itemEnd = lengthStop(b, p, stop);
+            if (isArray) validAnyValue(b, after, itemEnd, depth + 1);
+            else validKeyValue(b, after, itemEnd, depth + 1);
+            p = itemEnd;
+          } else p = skipField(b, p, stop, t);
         }
         break;
       }
       default:
-        unknownField(tag, end);
+        p = skipField(b, p, end, tag);
     }
   }
 }
 
-/** Start and end of the last key and value of the KeyValue just read by {@link validKeyValue} (-1: absent). */
-let keyStart = -1;
-let keyEnd = -1;
-let valueStart = -1;
-let valueEnd = -1;
-
-function validKeyValue(end: number, depth: number): void {
-  let kStart = -1;
-  let kEnd = -1;
-  let vStart = -1;
-  let vEnd = -1;
+/** Validates the KeyValue at p..end (a span's own attributes are walked inline, in {@link scanSpan}). */
+function validKeyValue(b: Buffer, p: number, end: number, depth: number): void {
   const roles = keyValueRoles;
-  while (at < end) {
-    const tag = varint(end);
-    const wt = tag & 7;
+  while (p < end) {
+    let tag = b[p]!;
+    if (tag < 0x80) p++;
+    else {
+      tag = varintAt(b, p, end);
+      p = after;
+    }
     const role = roleOf(roles, tag >>> 3);
     if (role === KEY) {
-      expect(wt, WIRE_LEN);
-      kEnd = lengthEnd(end);
-      kStart = at;
-      at = kEnd;
+      if ((tag & 7) !== WIRE_LEN) fail();
+      p = lengthStop(b, p, end);
     } else if (role === VALUE) {
-      expect(wt, WIRE_LEN);
-      vEnd = lengthEnd(end);
-      vStart = at;
-      validAnyValue(vEnd, depth + 1);
-    } else unknownField(tag, end);
+      if ((tag & 7) !== WIRE_LEN) fail();
+      const stop = lengthStop(b, p, end);
+      validAnyValue(b, after, stop, depth + 1);
+      p = stop;
+    } else p = skipField(b, p, end, tag);
   }
-  // Nested key-values are read before this one ends: what is left here is this one's.
-  keyStart = kStart;
-  keyEnd = kEnd;
-  valueStart = vStart;
-  valueEnd = vEnd;
-}
-
-/** Walks a repeated KeyValue field's entry; returns nothing, validates it. */
-function validAttributes(end: number): void {
-  validKeyValue(end, 0);
 }
 
 /**
  * A scalar AnyValue as `anyValue` (values.ts) returns it, for the attributes the index reads; arrays and key-value
  * lists come back as null, which the attribute readers treat as they treat any non-scalar.
  */
-function scalarValue(start: number, end: number): AttributeValue {
+function scalarValue(b: Buffer, start: number, end: number): AttributeValue {
   let text = -1;
   let textEnd = 0;
   let bool: boolean | undefined;
@@ -379,37 +401,41 @@ function scalarValue(start: number, end: number): AttributeValue {
   let nested = false;
   let bytes = -1;
   let bytesEnd = 0;
-  at = start;
+  let p = start;
   // Already validated by validAnyValue: wire types are as the roles say.
   const roles = anyValueRoles;
-  while (at < end) {
-    const tag = varint(end);
+  while (p < end) {
+    const tag = varintAt(b, p, end);
+    p = after;
     const role = roleOf(roles, tag >>> 3);
     if (role === STRING_VALUE || role === BYTES_VALUE) {
-      const stop = lengthEnd(end);
+      const stop = lengthStop(b, p, end);
       if (role === STRING_VALUE) {
-        text = at;
+        text = after;
         textEnd = stop;
       } else {
-        bytes = at;
+        bytes = after;
         bytesEnd = stop;
       }
-      at = stop;
-    } else if (role === BOOL_VALUE) bool = varint(end) !== 0;
-    else if (role === INT_VALUE) {
-      intLo = varint64(end);
+      p = stop;
+    } else if (role === BOOL_VALUE) {
+      bool = varintAt(b, p, end) !== 0;
+      p = after;
+    } else if (role === INT_VALUE) {
+      intLo = varint64At(b, p, end);
       intHi = high;
       hasInt = true;
+      p = after;
     } else if (role === DOUBLE_VALUE) {
-      double = buf.readDoubleLE(at);
-      at += 8;
+      double = b.readDoubleLE(p);
+      p += 8;
     } else if (role === ARRAY_VALUE || role === KVLIST_VALUE) {
-      at = lengthEnd(end);
+      p = lengthStop(b, p, end);
       nested = true;
-    } else skip(tag & 7, end);
+    } else p = skipField(b, p, end, tag);
   }
   // The order of `anyValue`'s checks, should a sender set more than one member of the oneof.
-  if (text >= 0) return sharedString(text, textEnd);
+  if (text >= 0) return sharedString(b, text, textEnd);
   if (bool !== undefined) return bool;
   if (hasInt) {
     const n = (intHi | 0) * 4294967296 + intLo;
@@ -418,7 +444,7 @@ function scalarValue(start: number, end: number): AttributeValue {
   }
   if (double !== undefined) return Number.isFinite(double) ? double : 0;
   if (nested) return null;
-  if (bytes >= 0) return buf.toString('base64', bytes, bytesEnd);
+  if (bytes >= 0) return b.toString('base64', bytes, bytesEnd);
   return null;
 }
 
@@ -442,24 +468,24 @@ const cacheArena = new Uint8Array(CACHE_SLOTS * CACHE_BYTES);
 const cacheLength = new Int32Array(CACHE_SLOTS).fill(-1);
 const cacheString: string[] = new Array<string>(CACHE_SLOTS).fill('');
 
-function sharedString(start: number, end: number): string {
+function sharedString(b: Buffer, start: number, end: number): string {
   const len = end - start;
-  if (len > CACHE_BYTES) return intern(buf.toString('utf8', start, end));
+  if (len > CACHE_BYTES) return intern(b.toString('utf8', start, end));
   if (len === 0) return '';
-  const h = (len * 31 + buf[start]! * 7 + buf[end - 1]! * 131 + buf[start + (len >> 1)]! * 1031) & (CACHE_SLOTS - 1);
+  const h = (len * 31 + b[start]! * 7 + b[end - 1]! * 131 + b[start + (len >> 1)]! * 1031) & (CACHE_SLOTS - 1);
   const o = h * CACHE_BYTES;
   if (cacheLength[h] === len) {
     let same = true;
     for (let i = 0; i < len; i++) {
-      if (cacheArena[o + i] !== buf[start + i]) {
+      if (cacheArena[o + i] !== b[start + i]) {
         same = false;
         break;
       }
     }
     if (same) return cacheString[h]!;
   }
-  const text = intern(buf.toString('utf8', start, end));
-  cacheArena.set(buf.subarray(start, end), o);
+  const text = intern(b.toString('utf8', start, end));
+  cacheArena.set(b.subarray(start, end), o);
   cacheLength[h] = len;
   cacheString[h] = text;
   return text;
@@ -499,64 +525,58 @@ function ensure(n: number): void {
  */
 export function scanTraces(bytes: Buffer, rules: ServerSpanRules): ScannedTraces | undefined {
   if (tables === null || (tables === undefined && !fieldTables())) return undefined;
-  buf = bytes;
-  at = 0;
   try {
-    return scanRequest(rules);
+    return scanRequest(bytes, rules);
   } catch (error) {
     if (error === GIVE_UP) return undefined;
     throw error;
-  } finally {
-    buf = EMPTY;
   }
 }
 
-const EMPTY = Buffer.alloc(0);
-
-function scanRequest(rules: ServerSpanRules): ScannedTraces {
-  const end = buf.length;
+function scanRequest(b: Buffer, rules: ServerSpanRules): ScannedTraces {
+  const end = b.length;
   const table = new BatchStrings();
   const scopes: { message: unknown; resource: number }[] = [];
   const resources: { message: unknown; attributes: Attributes }[] = [];
   const decoders = traceMessageDecoders();
   let n = 0;
   let rejected = 0;
-  while (at < end) {
-    const tag = varint(end);
+  let p = 0;
+  while (p < end) {
+    const tag = varintAt(b, p, end);
+    p = after;
     if (roleOf(requestRoles, tag >>> 3) !== RESOURCE_SPANS) {
-      unknownField(tag, end);
+      p = skipField(b, p, end, tag);
       continue;
     }
-    expect(tag & 7, WIRE_LEN);
+    if ((tag & 7) !== WIRE_LEN) fail();
     // A ResourceSpans.
-    const rsEnd = lengthEnd(end);
+    const rsEnd = lengthStop(b, p, end);
+    p = after;
     const resourceIndex = resources.length;
     const firstSpan = n;
     let resourceStart = -1;
     let resourceEnd = -1;
-    while (at < rsEnd) {
-      const t = varint(rsEnd);
+    while (p < rsEnd) {
+      const t = varintAt(b, p, rsEnd);
+      p = after;
       const role = roleOf(resourceSpansRoles, t >>> 3);
       if (role === RESOURCE) {
-        expect(t & 7, WIRE_LEN);
-        resourceEnd = lengthEnd(rsEnd);
-        resourceStart = at;
-        at = resourceEnd;
+        if ((t & 7) !== WIRE_LEN) fail();
+        resourceEnd = lengthStop(b, p, rsEnd);
+        resourceStart = after;
+        p = resourceEnd;
       } else if (role === SCOPE_SPANS) {
-        expect(t & 7, WIRE_LEN);
-        const ssEnd = lengthEnd(rsEnd);
-        const scanned = scanScopeSpans(ssEnd, n, scopes.length, rules, table);
+        if ((t & 7) !== WIRE_LEN) fail();
+        const ssEnd = lengthStop(b, p, rsEnd);
+        const scanned = scanScopeSpans(b, after, ssEnd, n, scopes.length, rules, table);
         n = scanned.n;
         rejected += scanned.rejected;
         scopes.push({ message: scanned.scope, resource: resourceIndex });
-      } else if (!checkField(role, t & 7, rsEnd)) unknownField(t, rsEnd);
+        p = ssEnd;
+      } else p = otherField(b, p, rsEnd, t, role);
     }
-    let message: unknown = null;
-    if (resourceStart >= 0) {
-      const saved = at;
-      message = decodeOrGiveUp(decoders.resource, resourceStart, resourceEnd);
-      at = saved;
-    }
+    const message = resourceStart >= 0 ? decodeOrGiveUp(decoders.resource, b, resourceStart, resourceEnd) : null;
     const attributes = keyValues(
       message !== null && typeof message === 'object' ? (message as { attributes?: unknown }).attributes : undefined,
     );
@@ -601,22 +621,24 @@ function scanRequest(rules: ServerSpanRules): ScannedTraces {
       codes,
       text,
       strings: table.strings,
-      raw: { bytes: buf, spans, scopes, resources },
+      raw: { bytes: b, spans, scopes, resources },
       full: undefined,
     },
     rejected,
   };
 }
 
-function decodeOrGiveUp(decode: (data: Uint8Array) => unknown, start: number, end: number): unknown {
+function decodeOrGiveUp(decode: (data: Uint8Array) => unknown, b: Buffer, start: number, end: number): unknown {
   try {
-    return decode(buf.subarray(start, end));
+    return decode(b.subarray(start, end));
   } catch {
     return fail();
   }
 }
 
 function scanScopeSpans(
+  b: Buffer,
+  p: number,
   end: number,
   n: number,
   scopeIndex: number,
@@ -626,40 +648,42 @@ function scanScopeSpans(
   let rejected = 0;
   let scopeStart = -1;
   let scopeEnd = -1;
-  while (at < end) {
-    const t = varint(end);
-    const role = roleOf(scopeSpansRoles, t >>> 3);
-    if (role === SCOPE) {
-      expect(t & 7, WIRE_LEN);
-      scopeEnd = lengthEnd(end);
-      scopeStart = at;
-      at = scopeEnd;
-    } else if (role === SPAN) {
-      expect(t & 7, WIRE_LEN);
-      const spanEnd = lengthEnd(end);
+  const roles = scopeSpansRoles;
+  while (p < end) {
+    let tag = b[p]!;
+    if (tag < 0x80) p++;
+    else {
+      tag = varintAt(b, p, end);
+      p = after;
+    }
+    const role = roleOf(roles, tag >>> 3);
+    if (role === SPAN) {
+      if ((tag & 7) !== WIRE_LEN) fail();
+      const spanEnd = lengthStop(b, p, end);
       ensure(n + 1);
-      if (scanSpan(at, spanEnd, n, scopeIndex, rules, table)) n++;
+      if (scanSpan(b, after, spanEnd, n, scopeIndex, rules, table)) n++;
       else rejected++;
-      at = spanEnd;
-    } else if (!checkField(role, t & 7, end)) unknownField(t, end);
+      p = spanEnd;
+    } else if (role === SCOPE) {
+      if ((tag & 7) !== WIRE_LEN) fail();
+      scopeEnd = lengthStop(b, p, end);
+      scopeStart = after;
+      p = scopeEnd;
+    } else p = otherField(b, p, end, tag, role);
   }
-  let scope: unknown = null;
-  if (scopeStart >= 0) {
-    const saved = at;
-    scope = decodeOrGiveUp(traceMessageDecoders().scope, scopeStart, scopeEnd);
-    at = saved;
-  }
+  const scope = scopeStart >= 0 ? decodeOrGiveUp(traceMessageDecoders().scope, b, scopeStart, scopeEnd) : null;
   return { n, rejected, scope };
 }
 
-function idIsValid(start: number, len: number, want: number): boolean {
+function idIsValid(b: Buffer, start: number, len: number, want: number): boolean {
   if (start < 0 || len !== want) return false;
-  for (let i = 0; i < len; i++) if (buf[start + i] !== 0) return true;
+  for (let i = 0; i < len; i++) if (b[start + i] !== 0) return true;
   return false;
 }
 
 /** Indexes span `n` (the Span message at start..end); false when its ids make it rejected. */
 function scanSpan(
+  b: Buffer,
   start: number,
   end: number,
   n: number,
@@ -691,149 +715,222 @@ function scanSpan(
   let methodEnd = 0;
   let status = -2;
   let statusEnd = 0;
-  at = start;
+  let p = start;
   const roles = spanRoles;
-  while (at < end) {
-    const tag = varint(end);
+  const kvRoles = keyValueRoles;
+  const stringTag = stringValueTag;
+  while (p < end) {
+    let tag = b[p]!;
+    if (tag < 0x80) p++;
+    else {
+      tag = varintAt(b, p, end);
+      p = after;
+    }
     const wt = tag & 7;
-    const role = roleOf(roles, tag >>> 3);
+    const field = tag >>> 3;
+    const role = field < roles.length ? roles[field]! : UNKNOWN;
     switch (role) {
       case TRACE_ID:
       case SPAN_ID:
-      case PARENT_SPAN_ID: {
-        expect(wt, WIRE_LEN);
-        const stop = lengthEnd(end);
-        if (role === TRACE_ID) {
-          traceStart = at;
-          traceLen = stop - at;
-        } else if (role === SPAN_ID) {
-          spanStart = at;
-          spanLen = stop - at;
-        } else {
-          parentStart = at;
-          parentLen = stop - at;
-        }
-        at = stop;
-        break;
-      }
+      case PARENT_SPAN_ID:
       case NAME: {
-        expect(wt, WIRE_LEN);
-        nameEnd = lengthEnd(end);
-        nameStart = at;
-        at = nameEnd;
+        if (wt !== WIRE_LEN) fail();
+        let from: number;
+        let stop: number;
+        if (p < end && b[p]! < 0x80) {
+          from = p + 1;
+          stop = from + b[p]!;
+          if (stop > end) fail();
+        } else {
+          stop = lengthStop(b, p, end);
+          from = after;
+        }
+        if (role === TRACE_ID) {
+          traceStart = from;
+          traceLen = stop - from;
+        } else if (role === SPAN_ID) {
+          spanStart = from;
+          spanLen = stop - from;
+        } else if (role === PARENT_SPAN_ID) {
+          parentStart = from;
+          parentLen = stop - from;
+        } else {
+          nameStart = from;
+          nameEnd = stop;
+        }
+        p = stop;
         break;
       }
       case KIND:
-        expect(wt, WIRE_VARINT);
-        kind = varint(end) | 0;
+        if (wt !== WIRE_VARINT) fail();
+        if (p < end && b[p]! < 0x80) kind = b[p++]!;
+        else {
+          kind = varintAt(b, p, end) | 0;
+          p = after;
+        }
         break;
       case START_TIME:
       case END_TIME:
-        expect(wt, WIRE_I64);
-        if (at + 8 > end) fail();
+        if (wt !== WIRE_I64) fail();
+        if (p + 8 > end) fail();
         if (role === START_TIME) {
-          startLo = u32le(at);
-          startHi = u32le(at + 4);
+          startLo = u32le(b, p);
+          startHi = u32le(b, p + 4);
         } else {
-          endLo = u32le(at);
-          endHi = u32le(at + 4);
+          endLo = u32le(b, p);
+          endHi = u32le(b, p + 4);
         }
-        at += 8;
+        p += 8;
         break;
       case ATTRIBUTE: {
-        expect(wt, WIRE_LEN);
-        const stop = lengthEnd(end);
-        validAttributes(stop);
+        if (wt !== WIRE_LEN) fail();
+        let stop: number;
+        if (p < end && b[p]! < 0x80) {
+          stop = p + 1 + b[p]!;
+          p++;
+          if (stop > end) fail();
+        } else {
+          stop = lengthStop(b, p, end);
+          p = after;
+        }
+        // The KeyValue at p..stop, walked as validKeyValue walks it; its last key and value are kept.
+        let keyStart = -1;
+        let keyEnd = -1;
+        let valueStart = -1;
+        let valueEnd = -1;
+        while (p < stop) {
+          let t = b[p]!;
+          if (t < 0x80) p++;
+          else {
+            t = varintAt(b, p, stop);
+            p = after;
+          }
+          const f = t >>> 3;
+          const r = f < kvRoles.length ? kvRoles[f]! : UNKNOWN;
+          if (r === KEY || r === VALUE) {
+            if ((t & 7) !== WIRE_LEN) fail();
+            let from: number;
+            let to: number;
+            if (p < stop && b[p]! < 0x80) {
+              from = p + 1;
+              to = from + b[p]!;
+              if (to > stop) fail();
+            } else {
+              to = lengthStop(b, p, stop);
+              from = after;
+            }
+            if (r === KEY) {
+              keyStart = from;
+              keyEnd = to;
+            } else {
+              valueStart = from;
+              valueEnd = to;
+              // A value that is one short string (the common case) is valid as it is; anything else is walked.
+              if (!(to - from >= 2 && b[from] === stringTag && b[from + 1]! < 0x80 && from + 2 + b[from + 1]! === to))
+                validAnyValue(b, from, to, 1);
+            }
+            p = to;
+          } else p = skipField(b, p, stop, t);
+        }
         if (attributeCount++ < MAX_ATTRIBUTES && keyStart >= 0) {
           const len = keyEnd - keyStart;
-          if (len === ROUTE.length && sameBytes(keyStart, keyEnd, ROUTE)) {
+          if (len === ROUTE.length && sameBytes(b, keyStart, keyEnd, ROUTE)) {
             route = valueStart;
             routeEnd = valueEnd;
-          } else if (len === METHOD.length && sameBytes(keyStart, keyEnd, METHOD)) {
+          } else if (len === METHOD.length && sameBytes(b, keyStart, keyEnd, METHOD)) {
             method = valueStart;
             methodEnd = valueEnd;
-          } else if (len === STATUS_CODE.length && sameBytes(keyStart, keyEnd, STATUS_CODE)) {
+          } else if (len === STATUS_CODE.length && sameBytes(b, keyStart, keyEnd, STATUS_CODE)) {
             status = valueStart;
             statusEnd = valueEnd;
           }
         }
-        at = stop;
         break;
       }
       case EVENT:
-        expect(wt, WIRE_LEN);
-        if (scanEvent(lengthEnd(end))) exception = true;
-        break;
       case LINK:
-        expect(wt, WIRE_LEN);
-        scanLink(lengthEnd(end));
-        break;
-      case STATUS:
-        expect(wt, WIRE_LEN);
+      case STATUS: {
+        if (wt !== WIRE_LEN) fail();
+        const stop = lengthStop(b, p, end);
+        if (role === EVENT) {
+          if (scanEvent(b, after, stop)) exception = true;
+        } else if (role === LINK) scanLink(b, after, stop);
         // A repeated message field replaces the earlier one in the decoder: the last Status decides.
-        statusCode = scanStatus(lengthEnd(end));
+        else statusCode = scanStatus(b, after, stop);
+        p = stop;
         break;
-      // Fields only validated, as in checkField (inline: every span from the SDK has some).
+      }
+      // Fields only validated, as in otherField (inline: every span from the SDK has some).
       case CHECK_VARINT:
-        expect(wt, WIRE_VARINT);
-        varint(end);
+        if (wt !== WIRE_VARINT) fail();
+        if (p < end && b[p]! < 0x80) p++;
+        else {
+          varintAt(b, p, end);
+          p = after;
+        }
         break;
       case CHECK_I32:
-        expect(wt, WIRE_I32);
-        fixed(end, 4);
+        if (wt !== WIRE_I32) fail();
+        p += 4;
+        if (p > end) fail();
         break;
       case CHECK_LEN:
-        expect(wt, WIRE_LEN);
-        at = lengthEnd(end);
+        if (wt !== WIRE_LEN) fail();
+        p = lengthStop(b, p, end);
         break;
       case CHECK_I64:
-        expect(wt, WIRE_I64);
-        fixed(end, 8);
+        if (wt !== WIRE_I64) fail();
+        p += 8;
+        if (p > end) fail();
         break;
       default:
-        unknownField(tag, end);
+        p = skipField(b, p, end, tag);
     }
   }
-  if (!idIsValid(traceStart, traceLen, 16) || !idIsValid(spanStart, spanLen, 8)) return false;
+  if (!idIsValid(b, traceStart, traceLen, 16) || !idIsValid(b, spanStart, spanLen, 8)) return false;
 
+  const ids = sIds;
   const o = n * ID_WORDS;
-  sIds[o] = u32be(traceStart);
-  sIds[o + 1] = u32be(traceStart + 4);
-  sIds[o + 2] = u32be(traceStart + 8);
-  sIds[o + 3] = u32be(traceStart + 12);
-  sIds[o + ID_SPAN] = u32be(spanStart);
-  sIds[o + ID_SPAN + 1] = u32be(spanStart + 4);
+  ids[o] = u32be(b, traceStart);
+  ids[o + 1] = u32be(b, traceStart + 4);
+  ids[o + 2] = u32be(b, traceStart + 8);
+  ids[o + 3] = u32be(b, traceStart + 12);
+  ids[o + ID_SPAN] = u32be(b, spanStart);
+  ids[o + ID_SPAN + 1] = u32be(b, spanStart + 4);
   let flags = 0;
-  if (idIsValid(parentStart, parentLen, 8)) {
-    sIds[o + ID_PARENT] = u32be(parentStart);
-    sIds[o + ID_PARENT + 1] = u32be(parentStart + 4);
+  if (idIsValid(b, parentStart, parentLen, 8)) {
+    ids[o + ID_PARENT] = u32be(b, parentStart);
+    ids[o + ID_PARENT + 1] = u32be(b, parentStart + 4);
     flags |= FLAG_PARENT;
   } else {
-    sIds[o + ID_PARENT] = 0;
-    sIds[o + ID_PARENT + 1] = 0;
+    ids[o + ID_PARENT] = 0;
+    ids[o + ID_PARENT + 1] = 0;
   }
-  sIds[o + ID_START] = startHi;
-  sIds[o + ID_START + 1] = startLo;
+  ids[o + ID_START] = startHi;
+  ids[o + ID_START + 1] = startLo;
   const startMs = msFromNanoBits(startHi, startLo);
   let endMs = msFromNanoBits(endHi, endLo);
   if (endMs < startMs) endMs = startMs;
-  sTimes[n * 2] = startMs;
-  sTimes[n * 2 + 1] = endMs - startMs;
+  const times = sTimes;
+  times[n * 2] = startMs;
+  times[n * 2 + 1] = endMs - startMs;
   const kindCode = kind >= 0 && kind <= 5 ? kind : 0;
   const statusName = statusCode === 1 ? 'ok' : statusCode === STATUS_ERROR ? 'error' : 'unset';
-  sCodes[n * 3] = kindCode;
-  sCodes[n * 3 + 1] = statusName === 'ok' ? 1 : statusName === 'error' ? STATUS_ERROR : 0;
+  const codes = sCodes;
+  codes[n * 3] = kindCode;
+  codes[n * 3 + 1] = statusName === 'ok' ? 1 : statusName === 'error' ? STATUS_ERROR : 0;
   if (exception) flags |= FLAG_EXCEPTION;
-  const name = sharedString(nameStart, nameEnd);
-  sText[n * 3] = table.id(name);
+  const name = sharedString(b, nameStart, nameEnd);
+  const text = sText;
+  text[n * 3] = table.id(name);
   if (kindCode === KIND_SERVER) {
     // One reused span object for the rules; an absent attribute reads as undefined, which the rules treat as absent.
     const attributes = serverSpan.attributes as Record<string, AttributeValue | undefined>;
-    const routeValue = route === -2 ? undefined : route < 0 ? null : scalarValue(route, routeEnd);
-    const methodValue = method === -2 ? undefined : method < 0 ? null : scalarValue(method, methodEnd);
+    const routeValue = route === -2 ? undefined : route < 0 ? null : scalarValue(b, route, routeEnd);
+    const methodValue = method === -2 ? undefined : method < 0 ? null : scalarValue(b, method, methodEnd);
     attributes[ROUTE_KEY] = routeValue;
     attributes[METHOD_KEY] = methodValue;
-    attributes[STATUS_CODE_KEY] = status === -2 ? undefined : status < 0 ? null : scalarValue(status, statusEnd);
+    attributes[STATUS_CODE_KEY] = status === -2 ? undefined : status < 0 ? null : scalarValue(b, status, statusEnd);
     serverSpan.name = name;
     serverSpan.status = statusName;
     // Server spans of one service mostly share name, route and method: the route string is made once for them.
@@ -843,75 +940,69 @@ function scanSpan(
       lastRouteName = name;
       lastRoute = intern(rules.routeOf(serverSpan));
     }
-    sText[n * 3 + 2] = table.id(lastRoute);
+    text[n * 3 + 2] = table.id(lastRoute);
     if (rules.isFailed(serverSpan)) flags |= FLAG_FAILED;
-    at = end;
-  } else sText[n * 3 + 2] = table.id('');
-  sCodes[n * 3 + 2] = flags;
-  const p = n * 3;
-  sSpans[p] = start;
-  sSpans[p + 1] = end;
-  sSpans[p + 2] = scopeIndex;
+  } else text[n * 3 + 2] = table.id('');
+  codes[n * 3 + 2] = flags;
+  const spans = sSpans;
+  const q = n * 3;
+  spans[q] = start;
+  spans[q + 1] = end;
+  spans[q + 2] = scopeIndex;
   return true;
 }
 
-function u32be(p: number): number {
-  const b = buf;
-  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-}
-
 /** Validates a Span.Event; true when it is named `exception`. */
-function scanEvent(end: number): boolean {
+function scanEvent(b: Buffer, p: number, end: number): boolean {
   let nameStart = -1;
   let nameEnd = -1;
   const roles = eventRoles;
-  while (at < end) {
-    const tag = varint(end);
-    const wt = tag & 7;
+  while (p < end) {
+    const tag = varintAt(b, p, end);
+    p = after;
     const role = roleOf(roles, tag >>> 3);
-    if (role === NAME) {
-      expect(wt, WIRE_LEN);
-      nameEnd = lengthEnd(end);
-      nameStart = at;
-      at = nameEnd;
-    } else if (role === ATTRIBUTE) {
-      expect(wt, WIRE_LEN);
-      const stop = lengthEnd(end);
-      validAttributes(stop);
-      at = stop;
-    } else if (!checkField(role, wt, end)) unknownField(tag, end);
+    if (role === NAME || role === ATTRIBUTE) {
+      if ((tag & 7) !== WIRE_LEN) fail();
+      const stop = lengthStop(b, p, end);
+      if (role === NAME) {
+        nameStart = after;
+        nameEnd = stop;
+      } else validKeyValue(b, after, stop, 0);
+      p = stop;
+    } else p = otherField(b, p, end, tag, role);
   }
-  return nameStart >= 0 && sameBytes(nameStart, nameEnd, EXCEPTION);
+  return nameStart >= 0 && sameBytes(b, nameStart, nameEnd, EXCEPTION);
 }
 
 /** Validates a Span.Link. */
-function scanLink(end: number): void {
+function scanLink(b: Buffer, p: number, end: number): void {
   const roles = linkRoles;
-  while (at < end) {
-    const tag = varint(end);
-    const wt = tag & 7;
+  while (p < end) {
+    const tag = varintAt(b, p, end);
+    p = after;
     const role = roleOf(roles, tag >>> 3);
     if (role === ATTRIBUTE) {
-      expect(wt, WIRE_LEN);
-      const stop = lengthEnd(end);
-      validAttributes(stop);
-      at = stop;
-    } else if (!checkField(role, wt, end)) unknownField(tag, end);
+      if ((tag & 7) !== WIRE_LEN) fail();
+      const stop = lengthStop(b, p, end);
+      validKeyValue(b, after, stop, 0);
+      p = stop;
+    } else p = otherField(b, p, end, tag, role);
   }
 }
 
 /** Validates a Status; returns its code as the decoder's int32. */
-function scanStatus(end: number): number {
+function scanStatus(b: Buffer, p: number, end: number): number {
   let code = 0;
   const roles = statusRoles;
-  while (at < end) {
-    const tag = varint(end);
-    const wt = tag & 7;
+  while (p < end) {
+    const tag = varintAt(b, p, end);
+    p = after;
     const role = roleOf(roles, tag >>> 3);
     if (role === CODE) {
-      expect(wt, WIRE_VARINT);
-      code = varint(end) | 0;
-    } else if (!checkField(role, wt, end)) unknownField(tag, end);
+      if ((tag & 7) !== WIRE_VARINT) fail();
+      code = varintAt(b, p, end) | 0;
+      p = after;
+    } else p = otherField(b, p, end, tag, role);
   }
   return code;
 }
