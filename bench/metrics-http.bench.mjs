@@ -47,9 +47,17 @@ const GC_STATS = process.env.BENCH_GC_STATS === '1';
 // instrumented ones) runs with a larger one and collects garbage less often than bare (16 MB against 8 MB of new space:
 // 70 against 140 scavenges for the same requests, ~0.4 µs per request in bare's disfavour). Every server gets the same
 // fixed size, so the comparison is of the work per request, not of a heap-sizing heuristic. 0: V8's own sizing.
+// The memory reducer is off too: each server idles while the others are loaded (80% of the run), and ~105 s after
+// start V8's memory reducer ran a memory-reducing mark-compact in the otelkit servers (their heaps are larger) that
+// gave back a semi-space's worth of memory; from then on they took 2.5-4 µs more CPU per request than before, for the
+// rest of the run (seen in three runs; the same server with `--no-memory-reducer` kept its level). That is a
+// heap-sizing heuristic set off by the benchmark's stop-and-go load, not work per request.
+// BENCH_SEMI_SPACE_MB=0 restores both of V8's defaults.
 const SEMI_SPACE_MB = Number(process.env.BENCH_SEMI_SPACE_MB ?? 8);
 const serverFlags =
-  SEMI_SPACE_MB > 0 ? [`--min-semi-space-size=${SEMI_SPACE_MB}`, `--max-semi-space-size=${SEMI_SPACE_MB}`] : [];
+  SEMI_SPACE_MB > 0
+    ? [`--min-semi-space-size=${SEMI_SPACE_MB}`, `--max-semi-space-size=${SEMI_SPACE_MB}`, '--no-memory-reducer']
+    : [];
 const serverFile = fileURLToPath(new URL('./lib/metrics-http-server.mjs', import.meta.url));
 // bare+1 is the calibration row: bare plus 1 µs of busy JavaScript per request.
 const variants = (process.env.BENCH_VARIANTS ?? 'bare,otelkit,otelkit-no-runtime,prom-client,bare+1').split(',');
@@ -197,7 +205,7 @@ console.log(
   `\nnode:http hello world, ${CONNECTIONS} connections, ${kept} alternating rounds of ${SLICE_S}s per server` +
     ` (${DISCARD} more discarded as warm-up); ` +
     (pinned ? `load generator pinned to CPU ${clientCpu}, servers to CPU ${serverCpu}` : 'not pinned') +
-    (SEMI_SPACE_MB > 0 ? `; servers' semi-spaces fixed at ${SEMI_SPACE_MB} MB` : '') +
+    (SEMI_SPACE_MB > 0 ? `; servers' semi-spaces fixed at ${SEMI_SPACE_MB} MB, no memory reducer` : '') +
     '\nratio = req/s relative to bare in the same round; cpu ratio = bare CPU per request / this CPU per request in the' +
     ' same round; medians over rounds [95% CI of the median] (min–max); cpu = server CPU per request, user + system;' +
     " best = bare's least CPU per request in any round / this server's (neighbours' work only ever adds CPU time, so" +
