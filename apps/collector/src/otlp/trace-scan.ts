@@ -96,6 +96,8 @@ const ROUTE = ascii(ROUTE_KEY);
 const METHOD = ascii(METHOD_KEY);
 const STATUS_CODE = ascii(STATUS_CODE_KEY);
 const EXCEPTION = ascii('exception');
+/** The attribute keys a span's index reads, in the order scanSpan's `which` numbers them. */
+const INDEXED_KEYS = [ROUTE, METHOD, STATUS_CODE];
 
 /** Where the last {@link varintAt} / {@link varint64At} ended, or where the contents of the last {@link lengthStop} start. */
 let after = 0;
@@ -241,14 +243,6 @@ function lengthStop(b: Buffer, p: number, end: number): number {
   if (stop > end) fail();
   after = p;
   return stop;
-}
-
-function u32le(b: Buffer, p: number): number {
-  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
-}
-
-function u32be(b: Buffer, p: number): number {
-  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
 }
 
 /** Steps over a field the decoder does not know (it skips it too; field number 0 is invalid); returns its end. */
@@ -401,6 +395,9 @@ function scalarValue(b: Buffer, start: number, end: number): AttributeValue {
   let nested = false;
   let bytes = -1;
   let bytesEnd = 0;
+  // One short string (what HTTP attributes nearly always are), as the loop below would read it.
+  if (end - start >= 2 && b[start] === stringValueTag && b[start + 1]! < 0x80 && start + 2 + b[start + 1]! === end)
+    return sharedString(b, start + 2, end);
   let p = start;
   // Already validated by validAnyValue: wire types are as the roles say.
   const roles = anyValueRoles;
@@ -773,12 +770,13 @@ function scanSpan(
       case END_TIME:
         if (wt !== WIRE_I64) fail();
         if (p + 8 > end) fail();
+        // Little-endian halves, read inline (scanSpan is too large for V8 to inline even small helpers into it).
         if (role === START_TIME) {
-          startLo = u32le(b, p);
-          startHi = u32le(b, p + 4);
+          startLo = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+          startHi = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
         } else {
-          endLo = u32le(b, p);
-          endHi = u32le(b, p + 4);
+          endLo = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+          endHi = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
         }
         p += 8;
         break;
@@ -834,15 +832,25 @@ function scanSpan(
         }
         if (attributeCount++ < MAX_ATTRIBUTES && keyStart >= 0) {
           const len = keyEnd - keyStart;
-          if (len === ROUTE.length && sameBytes(b, keyStart, keyEnd, ROUTE)) {
-            route = valueStart;
-            routeEnd = valueEnd;
-          } else if (len === METHOD.length && sameBytes(b, keyStart, keyEnd, METHOD)) {
-            method = valueStart;
-            methodEnd = valueEnd;
-          } else if (len === STATUS_CODE.length && sameBytes(b, keyStart, keyEnd, STATUS_CODE)) {
-            status = valueStart;
-            statusEnd = valueEnd;
+          let which = -1;
+          for (let k = 0; k < INDEXED_KEYS.length && which < 0; k++) {
+            const key = INDEXED_KEYS[k]!;
+            if (key.length !== len) continue;
+            let i = 0;
+            while (i < len && b[keyStart + i] === key[i]) i++;
+            if (i === len) which = k;
+          }
+          if (which >= 0) {
+            if (which === 0) {
+              route = valueStart;
+              routeEnd = valueEnd;
+            } else if (which === 1) {
+              method = valueStart;
+              methodEnd = valueEnd;
+            } else {
+              status = valueStart;
+              statusEnd = valueEnd;
+            }
           }
         }
         break;
@@ -891,16 +899,18 @@ function scanSpan(
 
   const ids = sIds;
   const o = n * ID_WORDS;
-  ids[o] = u32be(b, traceStart);
-  ids[o + 1] = u32be(b, traceStart + 4);
-  ids[o + 2] = u32be(b, traceStart + 8);
-  ids[o + 3] = u32be(b, traceStart + 12);
-  ids[o + ID_SPAN] = u32be(b, spanStart);
-  ids[o + ID_SPAN + 1] = u32be(b, spanStart + 4);
+  // Big-endian words, read inline as above.
+  for (let w = 0, q = traceStart; w < 4; w++, q += 4) {
+    ids[o + w] = ((b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!) >>> 0;
+  }
+  for (let w = 0, q = spanStart; w < 2; w++, q += 4) {
+    ids[o + ID_SPAN + w] = ((b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!) >>> 0;
+  }
   let flags = 0;
   if (idIsValid(b, parentStart, parentLen, 8)) {
-    ids[o + ID_PARENT] = u32be(b, parentStart);
-    ids[o + ID_PARENT + 1] = u32be(b, parentStart + 4);
+    for (let w = 0, q = parentStart; w < 2; w++, q += 4) {
+      ids[o + ID_PARENT + w] = ((b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!) >>> 0;
+    }
     flags |= FLAG_PARENT;
   } else {
     ids[o + ID_PARENT] = 0;

@@ -102,11 +102,14 @@ export function nanosField(obj: Record<string, unknown>, key: string): string {
  * {@link nanosToMs} of an unsigned 64-bit nanosecond count given as its two 32-bit halves, without building the
  * decimal string: 2^32 = 4294 × 10^6 + 967296, so with t = high × 967296 + low the milliseconds are
  * high × 4294 + t / 10^6, each term below 2^53. Gives exactly what `nanosToMs` gives for the same value.
+ * (t < 2^52, so t / 10^6 is below 2^32 with a spacing under 10^-6 and floors to the exact quotient; the remainder
+ * t − q × 10^6 is then exact too — the same number `t % 1e6` gives, without the slow floating-point modulo.)
  */
 export function msFromNanoBits(high: number, low: number): number {
   if (high < 0x200000) return nanosToMs(String(high * 4294967296 + low));
   const t = high * 967296 + low;
-  return high * 4294 + Math.floor(t / 1e6) + (t % 1e6) / 1e6;
+  const q = Math.floor(t / 1e6);
+  return high * 4294 + q + (t - q * 1e6) / 1e6;
 }
 
 /** The exact decimal string of an unsigned 64-bit nanosecond count given as its two 32-bit halves. */
