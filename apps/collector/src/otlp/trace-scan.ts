@@ -1,5 +1,5 @@
 import { ATTRIBUTE_NAMES } from '../internal/attribute-names.js';
-import type { SpanBatch } from '../store/span-batch.js';
+import type { RawSpans, SpanBatch } from '../store/span-batch.js';
 import {
   BatchStrings,
   FLAG_EXCEPTION,
@@ -75,11 +75,18 @@ export interface ServerSpanRules {
   isFailed(span: { status: 'unset' | 'ok' | 'error'; attributes: Attributes }): boolean;
 }
 
-/** A scanned export: the batch of its valid spans and how many spans were rejected. */
+/**
+ * A scanned export: its valid spans and how many spans were rejected. The scan has validated the whole request, so
+ * that an answer can be given from `spans` and `rejected` alone; the batch's own columns are copied out of the scan's
+ * scratch columns when `batch` is first read (after the answer, when the receiver defers storing).
+ */
 export interface ScannedTraces {
-  batch: SpanBatch;
+  /** The batch of the valid spans, built on first read. */
+  readonly batch: SpanBatch;
+  /** Number of valid spans (the batch's size). */
+  readonly spans: number;
   /** Spans without a valid trace id or span id (as `normalizeTraces` rejects them). */
-  rejected: number;
+  readonly rejected: number;
 }
 
 class Unsupported extends Error {}
@@ -488,17 +495,45 @@ function sharedString(b: Buffer, start: number, end: number): string {
   return text;
 }
 
-// Growable scratch columns, copied out at exact size per batch.
+/**
+ * Scratch index columns, filled by a scan and copied out at exact size into its batch. A scan whose batch has not
+ * been built yet keeps its set (the next export may be scanned before the first is stored); sets come back to a
+ * small pool once their batch is built.
+ */
+interface Columns {
+  cap: number;
+  ids: Uint32Array;
+  times: Float64Array;
+  codes: Uint8Array;
+  spans: Int32Array;
+  text: Uint32Array;
+}
+
+const freeColumns: Columns[] = [];
+/** Free sets kept: two exports in flight, and one being stored. */
+const MAX_FREE_COLUMNS = 3;
+
+// The columns of the scan under way (module state, read once per span into locals).
 let cap = 0;
-let sIds = new Uint32Array(0);
-let sTimes = new Float64Array(0);
-let sCodes = new Uint8Array(0);
-let sSpans = new Int32Array(0);
-let sText = new Uint32Array(0);
+let sIds: Uint32Array = new Uint32Array(0);
+let sTimes: Float64Array = new Float64Array(0);
+let sCodes: Uint8Array = new Uint8Array(0);
+let sSpans: Int32Array = new Int32Array(0);
+let sText: Uint32Array = new Uint32Array(0);
+
+function takeColumns(): void {
+  const free = freeColumns.pop();
+  cap = free?.cap ?? 0;
+  sIds = free?.ids ?? new Uint32Array(0);
+  sTimes = free?.times ?? new Float64Array(0);
+  sCodes = free?.codes ?? new Uint8Array(0);
+  sSpans = free?.spans ?? new Int32Array(0);
+  sText = free?.text ?? new Uint32Array(0);
+}
 
 function ensure(n: number): void {
   if (n <= cap) return;
-  cap = Math.max(1024, n * 2);
+  cap = Math.max(512, n * 2);
   const grow = <T extends Uint32Array | Float64Array | Uint8Array | Int32Array>(
     old: T,
     make: (n: number) => T,
@@ -522,9 +557,13 @@ function ensure(n: number): void {
  */
 export function scanTraces(bytes: Buffer, rules: ServerSpanRules): ScannedTraces | undefined {
   if (tables === null || (tables === undefined && !fieldTables())) return undefined;
+  takeColumns();
   try {
     return scanRequest(bytes, rules);
   } catch (error) {
+    if (freeColumns.length < MAX_FREE_COLUMNS) {
+      freeColumns.push({ cap, ids: sIds, times: sTimes, codes: sCodes, spans: sSpans, text: sText });
+    }
     if (error === GIVE_UP) return undefined;
     throw error;
   }
@@ -583,6 +622,43 @@ function scanRequest(b: Buffer, rules: ServerSpanRules): ScannedTraces {
     const id = table.id(name);
     for (let i = firstSpan; i < n; i++) sText[i * 3 + 1] = id;
   }
+  const columns: Columns = { cap, ids: sIds, times: sTimes, codes: sCodes, spans: sSpans, text: sText };
+  return new Scanned(n, rejected, columns, { bytes: b, table, scopes, resources });
+}
+
+/** What a scan found besides its columns: the request, its strings, scopes and resources. */
+interface ScanParts {
+  bytes: Buffer;
+  table: BatchStrings;
+  scopes: RawSpans['scopes'];
+  resources: RawSpans['resources'];
+}
+
+class Scanned implements ScannedTraces {
+  readonly spans: number;
+  readonly rejected: number;
+  #columns: Columns | undefined;
+  #parts: ScanParts;
+  #batch: SpanBatch | undefined;
+
+  constructor(spans: number, rejected: number, columns: Columns, parts: ScanParts) {
+    this.spans = spans;
+    this.rejected = rejected;
+    this.#columns = columns;
+    this.#parts = parts;
+  }
+
+  get batch(): SpanBatch {
+    if (!this.#batch) {
+      this.#batch = buildBatch(this.spans, this.#columns!, this.#parts);
+      if (freeColumns.length < MAX_FREE_COLUMNS) freeColumns.push(this.#columns!);
+      this.#columns = undefined;
+    }
+    return this.#batch;
+  }
+}
+
+function buildBatch(n: number, scratch: Columns, parts: ScanParts): SpanBatch {
   // The batch's columns share one buffer: one allocation per export rather than six (fewer backing stores for the
   // allocator and the GC to track; the same bytes). 8-byte columns first, so that every view is aligned.
   const memory = new ArrayBuffer(n * (3 * 8 + (ID_WORDS + 3 + 3) * 4 + 3));
@@ -597,31 +673,28 @@ function scanRequest(b: Buffer, rules: ServerSpanRules): ScannedTraces {
     return view;
   };
   const times = column((b, o, l) => new Float64Array(b, o, l), n * 2, 8);
-  times.set(sTimes.subarray(0, n * 2));
+  times.set(scratch.times.subarray(0, n * 2));
   const next = column((b, o, l) => new Float64Array(b, o, l), n, 8);
   const ids = column((b, o, l) => new Uint32Array(b, o, l), n * ID_WORDS, 4);
-  ids.set(sIds.subarray(0, n * ID_WORDS));
+  ids.set(scratch.ids.subarray(0, n * ID_WORDS));
   const text = column((b, o, l) => new Uint32Array(b, o, l), n * 3, 4);
-  text.set(sText.subarray(0, n * 3));
+  text.set(scratch.text.subarray(0, n * 3));
   const spans = column((b, o, l) => new Int32Array(b, o, l), n * 3, 4);
-  spans.set(sSpans.subarray(0, n * 3));
+  spans.set(scratch.spans.subarray(0, n * 3));
   const codes = column((b, o, l) => new Uint8Array(b, o, l), n * 3, 1);
-  codes.set(sCodes.subarray(0, n * 3));
+  codes.set(scratch.codes.subarray(0, n * 3));
   return {
-    batch: {
-      seq: 0,
-      live: 0,
-      size: n,
-      ids,
-      next,
-      times,
-      codes,
-      text,
-      strings: table.strings,
-      raw: { bytes: b, spans, scopes, resources },
-      full: undefined,
-    },
-    rejected,
+    seq: 0,
+    live: 0,
+    size: n,
+    ids,
+    next,
+    times,
+    codes,
+    text,
+    strings: parts.table.strings,
+    raw: { bytes: parts.bytes, spans, scopes: parts.scopes, resources: parts.resources },
+    full: undefined,
   };
 }
 

@@ -73,7 +73,7 @@ export function acceptTracesProtobuf(store: Store, body: Buffer): IngestOutcome 
   const { rejected } = scanned;
   // The scan has validated the request and counted its rejected spans, so the answer is known: storing the batch
   // waits until the exporter has it (queries drain the queue first, so they still see every accepted span).
-  if (!store.defer(scanned.batch.size + rejected, () => store.ingestScannedTraces(scanned))) {
+  if (!store.defer(scanned.spans + rejected, () => store.ingestScannedTraces(scanned))) {
     throw new BusyError('collector is busy; retry');
   }
   return { rejected, errorMessage: rejected ? `${rejected} span(s) without a valid traceId/spanId` : '' };
@@ -88,7 +88,7 @@ export function replayStoredTraces(store: Store, bytes: Buffer): number | undefi
   const scanned: ScannedTraces | undefined = scanTraces(bytes, SERVER_SPAN_RULES);
   if (scanned) {
     store.ingestScannedTraces(scanned);
-    return scanned.batch.size;
+    return scanned.spans;
   }
   try {
     const n = normalizeTraces(decodeProtobuf('traces', bytes));
