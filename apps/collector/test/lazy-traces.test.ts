@@ -192,6 +192,19 @@ describe('OTLP/protobuf traces stored raw with a scanned index', () => {
     expect(lazy).toEqual(decoded);
   });
 
+  it('builds each scanned export’s batch from its own scan, however many exports were scanned before it is read', () => {
+    // As under load: the next exports are scanned (and answered) before the first one is stored.
+    const scannedFirst = requests.map((bytes) => scanTraces(bytes, RULES)!);
+    const store = new Store({ ...DEFAULT_LIMITS });
+    for (const scanned of scannedFirst.reverse()) {
+      expect(scanned.spans).toBe(scanned.batch.size);
+      store.ingestScannedTraces(scanned);
+    }
+    const oneByOne = lazyStore([...requests].reverse());
+    expect(everything(store)).toEqual(everything(oneByOne));
+    expect(everything(store)).toEqual(everything(decodedStore([...requests].reverse())));
+  });
+
   it('gives back what the exporter sent: ids, parents, names, kinds, attributes, events, links, resource', () => {
     const query = createQuery(lazyStore(requests));
     for (const span of sent.flat()) {

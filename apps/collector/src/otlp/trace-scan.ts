@@ -512,6 +512,12 @@ interface Columns {
 const freeColumns: Columns[] = [];
 /** Free sets kept: two exports in flight, and one being stored. */
 const MAX_FREE_COLUMNS = 3;
+/** Sets grown for exports larger than this many spans are not kept (an odd huge export holds no memory after it). */
+const MAX_POOLED_CAP = 4096;
+
+function releaseColumns(columns: Columns): void {
+  if (freeColumns.length < MAX_FREE_COLUMNS && columns.cap <= MAX_POOLED_CAP) freeColumns.push(columns);
+}
 
 // The columns of the scan under way (module state, read once per span into locals).
 let cap = 0;
@@ -561,9 +567,7 @@ export function scanTraces(bytes: Buffer, rules: ServerSpanRules): ScannedTraces
   try {
     return scanRequest(bytes, rules);
   } catch (error) {
-    if (freeColumns.length < MAX_FREE_COLUMNS) {
-      freeColumns.push({ cap, ids: sIds, times: sTimes, codes: sCodes, spans: sSpans, text: sText });
-    }
+    releaseColumns({ cap, ids: sIds, times: sTimes, codes: sCodes, spans: sSpans, text: sText });
     if (error === GIVE_UP) return undefined;
     throw error;
   }
@@ -651,7 +655,7 @@ class Scanned implements ScannedTraces {
   get batch(): SpanBatch {
     if (!this.#batch) {
       this.#batch = buildBatch(this.spans, this.#columns!, this.#parts);
-      if (freeColumns.length < MAX_FREE_COLUMNS) freeColumns.push(this.#columns!);
+      releaseColumns(this.#columns!);
       this.#columns = undefined;
     }
     return this.#batch;
