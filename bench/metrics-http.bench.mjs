@@ -31,10 +31,10 @@
 //   BENCH_ROUNDS (20; the first is discarded)  BENCH_DURATION_S (1)  BENCH_RATE (4000)  BENCH_VARIANTS (see below)
 //   BENCH_PIN=0 (do not pin)  BENCH_CPUS=<client>,<server> (0,1)  BENCH_GC_STATS=1 (GC time per request, server side)
 //   BENCH_SEMI_SPACE_MB (8; 0 = V8's own young-generation sizing, see below)
-import { execFileSync, fork } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { pin, pinClient } from './lib/pin-cpu.mjs';
 
 const SLICE_S = Number(process.env.BENCH_DURATION_S ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
@@ -63,17 +63,7 @@ const serverFile = fileURLToPath(new URL('./lib/metrics-http-server.mjs', import
 const variants = (process.env.BENCH_VARIANTS ?? 'bare,otelkit,otelkit-no-runtime,prom-client,bare+1').split(',');
 if (variants[0] !== 'bare') throw new Error('BENCH_VARIANTS must start with bare (the baseline)');
 
-/** Pins every thread of `pid` to `cpu`; false when taskset is missing or refuses. */
-function pin(pid, cpu) {
-  try {
-    execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const [clientCpu, serverCpu] = (process.env.BENCH_CPUS ?? '0,1').split(',').map(Number);
-const pinned = process.env.BENCH_PIN !== '0' && availableParallelism() >= 2 && pin(process.pid, clientCpu);
+const { pinned, clientCpu, serverCpu } = pinClient();
 
 function request(child, message, key) {
   return new Promise((resolve) => {

@@ -9,16 +9,22 @@
 // got; it shares the cores with the server) and CPU per request of the server process (user + system time / requests),
 // the steadier one — "capacity" is bare's CPU per request over the server's, the throughput a CPU-bound server would
 // reach relative to bare.
+// Pinning (as in metrics-http): this process — autocannon and the discarding receivers — runs on one CPU and each
+// server on the other (`taskset`), so that the server under test does not trade cores with its load generator.
+// BENCH_PIN=0 (do not pin)  BENCH_CPUS=<client>,<server> (0,1)
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startDiscardHttp, startDiscardOtlp } from './lib/discard-receivers.mjs';
+import { pin, pinClient } from './lib/pin-cpu.mjs';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 3);
 const WARMUP_S = 1;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 16;
 const serverFile = fileURLToPath(new URL('./lib/tracing-http-server.cjs', import.meta.url));
+
+const { pinned, clientCpu, serverCpu } = pinClient();
 
 const otlp = await startDiscardOtlp();
 const sentryIntake = await startDiscardHttp();
@@ -63,6 +69,7 @@ async function measure(v) {
     },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  if (pinned) pin(child.pid, serverCpu);
   const { port } = await new Promise((resolve) => child.once('message', resolve));
   await load(port, WARMUP_S);
   // The server exports what the warm-up queued (loading its exporter if it loads it lazily), then starts counting.
@@ -111,7 +118,7 @@ const range = (xs, digits) => {
 };
 console.log(
   `\nnode:http hello world, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION_S}s per server; ` +
-    'medians over rounds, [range] (higher req/s and capacity are better)',
+    `medians over rounds, [range] (higher req/s and capacity are better)${pinned ? `; load on CPU ${clientCpu}, servers on CPU ${serverCpu}` : '; not pinned'}`,
 );
 const w = Math.max(...chosen.map((v) => v.name.length));
 const summary = new Map();
