@@ -9,7 +9,7 @@ import { TraceIdRatioSampler } from '../src/spans/trace-id-ratio-sampler.js';
 const ODD_IDS = [
   '',
   '0'.repeat(32),
-  '0'.repeat(31) + '1',
+  `${'0'.repeat(31)}1`,
   'f'.repeat(32),
   'F'.repeat(32),
   'ABCDEF0123456789abcdef0123456789',

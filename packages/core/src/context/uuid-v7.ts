@@ -8,9 +8,15 @@ import { randomUUID } from 'node:crypto';
  * variant bits of a v4 are already RFC 9562's.
  */
 export function uuidv7(now: number = Date.now()): string {
-  const random = randomUUID();
-  const ms = Math.max(0, Math.min(Math.floor(now), 0xffffffffffff))
-    .toString(16)
-    .padStart(12, '0');
-  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${random.slice(15)}`;
+  const ms = Math.max(0, Math.min(Math.floor(now), 0xffffffffffff));
+  // A busy server makes many ids per millisecond: the timestamp part is formatted once per millisecond.
+  if (ms !== prefixMs) {
+    const hex = ms.toString(16).padStart(12, '0');
+    prefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7`;
+    prefixMs = ms;
+  }
+  return prefix + randomUUID().slice(15);
 }
+
+let prefixMs = -1;
+let prefix = '';

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uuidv7 } from '../../src/context/uuid-v7.js';
 import {
   CORRELATION_ID_HEADER,
   correlationIdFrom,
@@ -287,6 +288,17 @@ describe('new correlation ids (UUID v7)', () => {
     }
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids.map(timeOf)).size).toBe(5);
+  });
+
+  it('carry the given millisecond exactly, whatever the order of the times asked for (the timestamp part is cached)', () => {
+    const times = [1_700_000_000_000, 1_700_000_000_000, 0, 1, 1_700_000_000_001, 1_700_000_000_000, 2 ** 48 - 1, 5.9];
+    for (const now of times) {
+      const id = uuidv7(now);
+      expect(id).toMatch(UUID_V7);
+      expect(timeOf(id)).toBe(Math.floor(now));
+    }
+    expect(timeOf(uuidv7(2 ** 48 + 5))).toBe(2 ** 48 - 1);
+    expect(timeOf(uuidv7(-3))).toBe(0);
   });
 
   it('do not repeat', () => {

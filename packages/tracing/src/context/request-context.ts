@@ -1,7 +1,6 @@
 import { type Baggage, type Context, context, propagation, type Span, trace } from '@opentelemetry/api';
 import { type RPCMetadata, setRPCMetadata } from '@opentelemetry/core';
-import { setOtelkitContext } from '@otelkit/core';
-import { newRequestCorrelationId } from '../propagation/correlation-id.js';
+import { newCorrelationId, setOtelkitContext } from '@otelkit/core';
 import { correlationBaggage } from '../propagation/correlation-propagator.js';
 import { type ContextKeys, contextKeys, RecordingContext } from './context-keys.js';
 
@@ -69,7 +68,7 @@ class RequestContext implements RequestContextHandle {
 
   /** The request's correlation id: the inbound one, or a new one made now (once). */
   correlationId(): string {
-    this.#correlationId ??= newRequestCorrelationId();
+    this.#correlationId ??= newCorrelationId();
     return this.#correlationId;
   }
 
@@ -168,7 +167,7 @@ export function requestContext(
 ): RequestContextHandle {
   const k = contextKeys();
   if (k !== null) return new RequestContext(k, extracted, outer, span, rpc, correlationId);
-  const id = correlationId ?? newRequestCorrelationId();
+  const id = correlationId ?? newCorrelationId();
   const withBaggage = propagation.setBaggage(extracted, correlationBaggage(propagation.getBaggage(extracted), id));
   const ctx = context.with(outer, () =>
     setOtelkitContext(setRPCMetadata(trace.setSpan(withBaggage, span), rpc), { correlationId: id }),

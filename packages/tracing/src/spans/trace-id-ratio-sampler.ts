@@ -25,7 +25,7 @@ export class TraceIdRatioSampler implements Sampler {
   readonly #upperBound: number;
 
   constructor(ratio: number) {
-    this.#ratio = typeof ratio !== 'number' || Number.isNaN(ratio) ? 0 : ratio >= 1 ? 1 : ratio <= 0 ? 0 : ratio;
+    this.#ratio = typeof ratio !== 'number' || Number.isNaN(ratio) ? 0 : Math.min(1, Math.max(0, ratio));
     this.#upperBound = Math.floor(this.#ratio * 0xffffffff);
   }
 
