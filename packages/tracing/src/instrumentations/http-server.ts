@@ -130,8 +130,9 @@ function handle(original: Emit, server: http.Server, args: IArguments, state: Se
  * the baggage entry, else a new UUID v7) core's context, a span attribute and a baggage entry for the whole handler.
  * It patches `Server.prototype.emit`, which serves CommonJS and ES module apps alike.
  *
- * An unsampled request costs little: header extraction, the sampling decision, a correlation id and one context —
- * no response listeners, no attributes unless the sampler reads them, and the baggage only if something reads it.
+ * An unsampled request costs little: header extraction, the sampling decision and one context — no response
+ * listeners, no attributes unless the sampler reads them, and the baggage, core's otelkit value and (when the request
+ * brought none) the correlation id only if something reads them.
  */
 class HttpServerInstrumentation implements Instrumentation {
   readonly instrumentationName = `${PACKAGE_NAME}/http-server`;
