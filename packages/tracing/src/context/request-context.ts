@@ -6,27 +6,25 @@ import { type ContextKeys, contextKeys, RecordingContext } from './context-keys.
 
 /** Records what core writes, reading the otelkit context of `outer` (the context the request arrived in). */
 class InheritingCapture extends RecordingContext {
-  outer: Context | undefined;
-  otelkitKey: symbol | undefined;
+  readonly #outer: Context;
+  readonly #otelkitKey: symbol;
+
+  constructor(outer: Context, otelkitKey: symbol) {
+    super();
+    this.#outer = outer;
+    this.#otelkitKey = otelkitKey;
+  }
 
   override getValue(key: symbol): unknown {
-    return key === this.otelkitKey ? this.outer?.getValue(key) : undefined;
+    return key === this.#otelkitKey ? this.#outer.getValue(key) : undefined;
   }
 }
 
-const capture = new InheritingCapture();
-
 /** Core's otelkit context value for `correlationId`, inheriting user and session as core would at request start. */
 function otelkitValue(keys: ContextKeys, outer: Context, correlationId: string): unknown {
-  capture.value = undefined;
-  capture.outer = outer;
-  capture.otelkitKey = keys.otelkit;
-  try {
-    setOtelkitContext(capture, { correlationId });
-    return capture.value;
-  } finally {
-    capture.outer = undefined;
-  }
+  const capture = new InheritingCapture(outer, keys.otelkit);
+  setOtelkitContext(capture, { correlationId });
+  return capture.value;
 }
 
 /**

@@ -304,8 +304,8 @@ export class SpanEncoder {
   /** Resource and scope encodings (which may fill the KeyValue cache, so each has its own writer). */
   readonly #scratch = new Writer(256);
   readonly #kvScratch = new Writer(256);
-  #resources = new WeakMap<Resource, Uint8Array>();
-  #scopes = new WeakMap<InstrumentationScope, Uint8Array>();
+  readonly #resources = new WeakMap<Resource, Uint8Array>();
+  readonly #scopes = new WeakMap<InstrumentationScope, Uint8Array>();
 
   encode(spans: readonly ReadableSpan[]): Uint8Array {
     const w = this.#w;
