@@ -8,6 +8,10 @@
 // the same points every time — the 5th and 8th exports, two of the collector's three timed runs — and cost a run a
 // third of its rate whichever receiver it served.
 //
+// Pinning (as in the HTTP benchmarks): this process — the exporter — runs on one CPU and the receivers on the other
+// (`taskset`; BENCH_PIN=0 turns it off), and a full GC runs in the exporter before each timed run. Unpinned and without
+// that GC, the same receiver's rate moved by a third from one run to the next.
+//
 // Memory is reported as JS heap plus array buffers: the collector keeps OTLP/protobuf trace exports as their raw bytes
 // with a typed-array index, both outside the JS heap, so the heap figure alone would flatter it. Both are measured
 // after a forced GC, minus the same figures before the collector started. The receiver CPU of a round is read after a
@@ -16,6 +20,9 @@
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { pin, pinClient } from './lib/pin-cpu.mjs';
 import { printRatios } from './lib/report.mjs';
 
 // The exporter, the SDK and grpc-js are the collector's own (dev) dependencies; resolve them from there.
@@ -26,7 +33,7 @@ const load = (name) => import(pathToFileURL(requireFromCollector.resolve(name)).
 const BATCH = 512;
 const SPANS_PER_RUN = 100_000;
 const WARMUP_SPANS = 20_000;
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const IN_FLIGHT = 2;
 
 if (process.argv[2] === 'receiver') await receiver(process.argv[3]);
@@ -34,6 +41,7 @@ else await main();
 
 async function receiver(kind) {
   const send = (message) => process.send(message);
+  process.on('disconnect', () => process.exit(1)); // the bench died: do not linger
   if (kind === 'collector') {
     const { startCollector } = await import(new URL('dist/index.js', collectorDir).href);
     global.gc?.();
@@ -93,8 +101,9 @@ async function receiver(kind) {
   send({ port });
 }
 
-function startReceiver(kind) {
+function startReceiver(kind, cpu) {
   const child = fork(fileURLToPath(import.meta.url), ['receiver', kind], { execArgv: ['--expose-gc'] });
+  if (cpu !== undefined) pin(child.pid, cpu);
   const next = () => new Promise((resolve) => child.once('message', resolve));
   const ask = (msg) => {
     const reply = next();
@@ -147,6 +156,12 @@ async function makeBatches(count) {
   return batches;
 }
 
+// A full GC before each timed run, so that the garbage of making its spans is not collected on its clock.
+function collectGarbage() {
+  setFlagsFromString('--expose-gc');
+  runInNewContext('gc')();
+}
+
 async function exportAll(exporter, batches) {
   let next = 0;
   let failed = 0;
@@ -168,7 +183,12 @@ async function main() {
   const { OTLPTraceExporter } = await load('@opentelemetry/exporter-trace-otlp-grpc');
   const warm = await makeBatches(WARMUP_SPANS);
 
-  const receivers = { discard: await startReceiver('discard'), collector: await startReceiver('collector') };
+  const { pinned, serverCpu } = pinClient();
+  const receiverCpu = pinned ? serverCpu : undefined;
+  const receivers = {
+    discard: await startReceiver('discard', receiverCpu),
+    collector: await startReceiver('collector', receiverCpu),
+  };
   const exporters = Object.fromEntries(
     Object.entries(receivers).map(([k, r]) => [k, new OTLPTraceExporter({ url: `http://127.0.0.1:${r.port}` })]),
   );
@@ -178,13 +198,19 @@ async function main() {
   // Receiver CPU time (user + system) per span: unlike the rates, it hardly depends on what else the machine runs.
   const cpuMicros = { discard: 0, collector: 0 };
   const spans = { discard: 0, collector: 0 };
+  // The exporter's own CPU per span, per receiver: equal figures mean a lower rate is time the exporter spent waiting.
+  const exporterMicros = { discard: 0, collector: 0 };
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order so that neither receiver always runs on a warmer machine.
     const order = round % 2 === 0 ? ['discard', 'collector'] : ['collector', 'discard'];
     for (const k of order) {
       const batches = await makeBatches(SPANS_PER_RUN);
+      collectGarbage();
       const before = await receivers[k].ask('cpu');
+      const exporterBefore = process.cpuUsage();
       rates[k].push(await exportAll(exporters[k], batches));
+      const exporterCpu = process.cpuUsage(exporterBefore);
+      exporterMicros[k] += exporterCpu.user + exporterCpu.system;
       await new Promise((resolve) => setTimeout(resolve, 50)); // let deferred ingest finish (the collector's 'cpu' also drains)
       const after = await receivers[k].ask('cpu');
       cpuMicros[k] += after.user - before.user + after.system - before.system;
@@ -221,6 +247,9 @@ async function main() {
     `  receiver CPU per 1000 spans: discarding ${cpuPerK('discard').toFixed(2)} ms, collector ${cpuPerK('collector').toFixed(2)} ms (so one free core ingests ≈ ${Math.round(1e6 / cpuPerK('collector')).toLocaleString('en-US')} spans/s)`,
   );
   console.log(
-    `  raw rates: discard ${rates.discard.map(Math.round).join(', ')}; collector ${rates.collector.map(Math.round).join(', ')}`,
+    `  exporter CPU per 1000 spans: to the discarding receiver ${(exporterMicros.discard / spans.discard).toFixed(2)} ms, to the collector ${(exporterMicros.collector / spans.collector).toFixed(2)} ms`,
+  );
+  console.log(
+    `  raw rates: discard ${rates.discard.map(Math.round).join(', ')}; collector ${rates.collector.map(Math.round).join(', ')} (per-round ratios ${rates.collector.map((c, i) => (c / rates.discard[i]).toFixed(2)).join(', ')})`,
   );
 }
