@@ -305,4 +305,24 @@ describe('new correlation ids (UUID v7)', () => {
     const ids = new Set(Array.from({ length: 20_000 }, () => newCorrelationId()));
     expect(ids.size).toBe(20_000);
   });
+
+  it('have 74 random bits: every random digit takes every value it may, across many batches of random bytes', () => {
+    // Within one millisecond only the random tail differs, so this sees the tail alone (over many pool refills).
+    const seen = Array.from({ length: 36 }, () => new Set<string>());
+    const tails = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const id = uuidv7(1_700_000_000_000);
+      expect(id).toMatch(UUID_V7);
+      expect(id.slice(0, 15)).toBe('018bcfe5-6800-7');
+      tails.add(id.slice(15));
+      for (let c = 15; c < 36; c++) seen[c]?.add(id[c] as string);
+    }
+    expect(tails.size).toBe(5000);
+    for (let c = 15; c < 36; c++) {
+      const values = [...(seen[c] as Set<string>)].sort().join('');
+      if (c === 18 || c === 23) expect(values).toBe('-');
+      else if (c === 19) expect(values).toBe('89ab');
+      else expect(values).toBe('0123456789abcdef');
+    }
+  });
 });
