@@ -55,7 +55,24 @@ export function normalizeMethod(method: string | undefined): string {
 // or characters it would encode, no dot segments, no backslashes.
 const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9\-_~!$&'()*+,;=:@/]*$/;
 
-function hostPort(host: string, proto: string | undefined): { host: string; port?: string } {
+type HostPort = Readonly<{ host: string; port?: string }>;
+
+// The same Host header arrives on request after request: the last one parsed is remembered, with its result.
+let lastHost: string | undefined;
+let lastProto: string | undefined;
+let lastHostPort: HostPort = { host: '' };
+
+/** The host and port of a Host-like header value (`proto` supplies the default port); the result is shared. */
+export function hostPort(host: string, proto: string | undefined): HostPort {
+  if (host !== lastHost || proto !== lastProto) {
+    lastHostPort = parseHostPort(host, proto);
+    lastHost = host;
+    lastProto = proto;
+  }
+  return lastHostPort;
+}
+
+function parseHostPort(host: string, proto: string | undefined): HostPort {
   const parts = host.split(':');
   if (parts.length === 1) {
     if (proto === 'http') return { host, port: '80' };
@@ -108,7 +125,7 @@ function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function serverAddress(req: IncomingMessage, scheme: string): { host: string; port?: string } | undefined {
+function serverAddress(req: IncomingMessage, scheme: string): HostPort | undefined {
   const headers = req.headers;
   const forwarded = headers.forwarded;
   if (forwarded) {
