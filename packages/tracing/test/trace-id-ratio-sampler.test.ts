@@ -24,10 +24,22 @@ const ODD_IDS = [
   'ffffffff00000000ffffffff00000001',
 ];
 
+/**
+ * One non-digit at every position (either digit of a byte pair): a letter past f, a space, and characters above
+ * ASCII — `°` (176) and `İ` (304) are `0` (48) in their low 7 bits, so a table lookup that ignored the high bits
+ * would take them for digits.
+ */
+const ONE_BAD_DIGIT = Array.from({ length: 32 }, (_, i) =>
+  ['g', 'G', ' ', '\u00b0', '\u0130', '\u0000'].map((c) => {
+    const id = '0123456789abcdef0123456789ABCDEF';
+    return id.slice(0, i) + c + id.slice(i + 1);
+  }),
+).flat();
+
 describe('TraceIdRatioSampler', () => {
   it('decides exactly as TraceIdRatioBasedSampler for random and odd trace ids, at every ratio', () => {
     const ids = createPooledIdGenerator();
-    const traceIds = [...ODD_IDS, ...Array.from({ length: 20_000 }, () => ids.generateTraceId())];
+    const traceIds = [...ODD_IDS, ...ONE_BAD_DIGIT, ...Array.from({ length: 20_000 }, () => ids.generateTraceId())];
     for (const ratio of [0, 1e-9, 0.001, 0.1, 0.25, 0.5, 0.75, 0.999, 1, 2, -1, Number.NaN]) {
       const ours = new TraceIdRatioSampler(ratio);
       const sdk = new TraceIdRatioBasedSampler(ratio);

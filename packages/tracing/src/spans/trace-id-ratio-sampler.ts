@@ -12,13 +12,27 @@ const HEX = (() => {
   return table;
 })();
 
+/** The byte of every pair of ASCII hex digits, indexed by `(first << 7) | second`; -1 when either is not a digit. */
+const HEX_PAIRS = (() => {
+  const table = new Int16Array(1 << 14).fill(-1);
+  for (let hi = 0; hi < 128; hi++) {
+    const high = HEX[hi] as number;
+    if (high < 0) continue;
+    for (let lo = 0; lo < 128; lo++) {
+      const low = HEX[lo] as number;
+      if (low >= 0) table[(hi << 7) | lo] = (high << 4) | low;
+    }
+  }
+  return table;
+})();
+
 const SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
 const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
 
 /**
  * The SDK's `TraceIdRatioBasedSampler` — the same decision for every trace id (a test compares them), the same
  * `toString()` — without the regular expression, four substrings and four `parseInt` calls per span: one pass over
- * the id's characters both validates it and folds its four 32-bit words.
+ * the id's characters, two at a time through a table, both validates it and folds its four 32-bit words.
  */
 export class TraceIdRatioSampler implements Sampler {
   readonly #ratio: number;
@@ -39,20 +53,22 @@ export class TraceIdRatioSampler implements Sampler {
 
   #sampled(traceId: string): boolean {
     if (traceId.length !== 32) return false;
+    // Two digits per table read; each 32-bit word is built in an int32 (bit 31 may come out as the sign).
     let folded = 0;
-    let word = 0;
-    let nonZero = false;
-    for (let i = 0; i < 32; i++) {
-      const code = traceId.charCodeAt(i);
-      const digit = code < 128 ? (HEX[code] as number) : -1;
-      if (digit < 0) return false;
-      if (digit !== 0) nonZero = true;
-      word = word * 16 + digit;
-      if ((i & 7) === 7) {
-        folded = (folded ^ word) >>> 0;
-        word = 0;
+    let any = 0;
+    for (let w = 0; w < 32; w += 8) {
+      let word = 0;
+      for (let i = w; i < w + 8; i += 2) {
+        const hi = traceId.charCodeAt(i);
+        const lo = traceId.charCodeAt(i + 1);
+        if ((hi | lo) > 127) return false;
+        const byte = HEX_PAIRS[(hi << 7) | lo] as number;
+        if (byte < 0) return false;
+        word = (word << 8) | byte;
       }
+      any |= word;
+      folded ^= word;
     }
-    return nonZero && folded < this.#upperBound;
+    return any !== 0 && folded >>> 0 < this.#upperBound;
   }
 }
