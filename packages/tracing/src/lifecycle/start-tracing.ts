@@ -15,7 +15,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { createRedactor, getResource, type RedactorOptions, warnOnce } from '@otelkit/core';
 import { createBatchProcessor } from '../export/bounded-batch-processor.js';
-import { redactSpan } from '../export/redact-span.js';
+import { createSpanRedactor } from '../export/redact-span.js';
 import { createRetryingExporter } from '../export/retrying-exporter.js';
 import { HOOKED_MODULES, loadInstrumentations } from '../instrumentations/load-instrumentations.js';
 import { CorrelationPropagator } from '../propagation/correlation-propagator.js';
@@ -159,7 +159,7 @@ export function startTracing(options: TracingOptions = {}): Tracing {
     ...env.traces.batch,
     exporter: options.exporter ?? otlpExporter(config),
     destination: options.exporter ? 'the configured exporter' : config.endpoint,
-    prepare: (span) => redactSpan(redactor, span),
+    prepare: createSpanRedactor(redactor),
   });
   const spanLimits: { attributeCountLimit: number; attributeValueLengthLimit?: number } = {
     attributeCountLimit: env.traces.attributeCountLimit,
