@@ -161,6 +161,58 @@ describe('SpanEncoder', () => {
     }
   });
 
+  it('follows one key through changing values span after span (cache hits, misses, non-scalars, cache turned off)', () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = provider({ 'service.name': 'cache' }, exporter).getTracer('t');
+    const values: Attributes[string][] = [
+      'a',
+      'a',
+      1,
+      'a',
+      ['x', 'é'],
+      'a',
+      true,
+      1,
+      Number.NaN,
+      Number.NaN,
+      -0,
+      0,
+      'ünï',
+      'a',
+      ...Array.from({ length: 80 }, (_, i) => `distinct-${i}`),
+      'a',
+      'a',
+      1,
+    ];
+    for (const [i, value] of values.entries()) {
+      const span = tracer.startSpan('s', { attributes: { key: value, steady: 'same', n: i, [`k${i % 3}`]: value } });
+      span.end([1_700_000_000, i]);
+    }
+    const all = exporter.getFinishedSpans();
+    const encoder = new SpanEncoder();
+    // One span per batch: each encoding sees the cache exactly as the spans before it left it.
+    for (const [i, span] of all.entries()) {
+      const ours = Buffer.from(encoder.encode([span]));
+      const theirs = Buffer.from(ProtobufTraceSerializer.serializeRequest([span]) as Uint8Array);
+      expect(ours.equals(theirs), `span ${i}: ${JSON.stringify(values[i])}`).toBe(true);
+    }
+  });
+
+  it('writes a long string whose first non-ASCII character comes late (after the buffer grew) as UTF-8', () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = provider({ 'service.name': 'long' }, exporter).getTracer('t');
+    for (const text of [`${'x'.repeat(200_000)}é`, `${'y'.repeat(70_000)}😀z`, 'ascii only', `é${'w'.repeat(10)}`]) {
+      tracer.startSpan(text.slice(-12), { attributes: { text } }).end([1_700_000_000, 1]);
+    }
+    const all = exporter.getFinishedSpans();
+    const encoder = new SpanEncoder();
+    for (const batch of [...all.map((span) => [span]), all]) {
+      const ours = Buffer.from(encoder.encode(batch));
+      const theirs = Buffer.from(ProtobufTraceSerializer.serializeRequest(batch) as Uint8Array);
+      expect(ours.equals(theirs)).toBe(true);
+    }
+  });
+
   it('returns a copy: the next batch does not overwrite bytes handed to the transport', () => {
     const all = spans();
     const encoder = new SpanEncoder();

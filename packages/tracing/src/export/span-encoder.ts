@@ -8,7 +8,9 @@ import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 // - one pass instead of a size-estimating pass and a writing pass: each length-delimited message reserves the bytes
 //   its length is expected to take and moves its body only when the guess was wrong;
 // - a KeyValue whose key and value repeat from span to span (`http.request.method: GET`, `url.scheme: http`) is encoded
-//   once and copied afterwards; the resource and the instrumentation scope are encoded once per object;
+//   once and copied afterwards, the value a key carried in the previous span is checked first, and a key with too
+//   many distinct values (an id) still has its encoded key copied; the resource and the instrumentation scope are
+//   encoded once per object;
 // - trace and span ids are written from their hex form straight into the buffer.
 // Field numbers and wire types follow opentelemetry/proto/trace/v1/trace.proto and common/v1/common.proto, as the
 // upstream serializer documents them.
@@ -151,23 +153,22 @@ class Writer {
   }
 
   string(s: string): void {
+    // One pass for the common ASCII string; the first character above 127 rewinds and encodes it as UTF-8.
     const len = s.length;
-    let ascii = true;
-    for (let i = 0; i < len; i++) {
-      if (s.charCodeAt(i) > 127) {
-        ascii = false;
-        break;
-      }
-    }
-    if (!ascii) {
-      this.bytes(this.#encoder.encode(s));
-      return;
-    }
+    const start = this.pos;
     this.varint(len);
     this.ensure(len);
     const b = this.buf;
     let p = this.pos;
-    for (let i = 0; i < len; i++) b[p++] = s.charCodeAt(i);
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127) {
+        this.pos = start;
+        this.bytes(this.#encoder.encode(s));
+        return;
+      }
+      b[p++] = c;
+    }
     this.pos = p;
   }
 
@@ -179,14 +180,9 @@ class Writer {
   raw(bytes: Uint8Array): void {
     const n = bytes.length;
     this.ensure(n);
-    const b = this.buf;
-    let p = this.pos;
-    if (n <= 64) for (let i = 0; i < n; i++) b[p++] = bytes[i] as number;
-    else {
-      b.set(bytes, p);
-      p += n;
-    }
-    this.pos = p;
+    // TypedArray#set beats a byte loop even for the ~20-byte cached KeyValues (measured).
+    this.buf.set(bytes, this.pos);
+    this.pos += n;
   }
 
   /** Hex id as bytes (length-prefixed), without an intermediate array. */
@@ -296,11 +292,23 @@ function writeKeyValueBody(w: Writer, key: string, value: Value): void {
   w.end(any);
 }
 
+/**
+ * The encoder's cache for one attribute key: its encoded `KeyValue.key` field, the whole length-prefixed KeyValue for
+ * each of up to {@link MAX_VALUES_PER_KEY} scalar values (`null` once the key has had more), and the last of those
+ * used, checked first.
+ */
+interface KeyEntry {
+  values: Map<Value, Uint8Array> | null;
+  lastValue: Value;
+  lastBytes: Uint8Array | undefined;
+  keyBytes: Uint8Array;
+}
+
 /** Encodes ExportTraceServiceRequest messages; one instance per exporter (it keeps its caches and its buffer). */
 export class SpanEncoder {
   readonly #w = new Writer(64 * 1024);
-  /** Length-prefixed KeyValue messages by key, then by value. `null` marks a key with too many distinct values. */
-  readonly #kv = new Map<string, Map<Value, Uint8Array> | null>();
+  /** What is cached per attribute key (see {@link KeyEntry}). */
+  readonly #kv = new Map<string, KeyEntry>();
   /** Resource and scope encodings (which may fill the KeyValue cache, so each has its own writer). */
   readonly #scratch = new Writer(256);
   readonly #kvScratch = new Writer(256);
@@ -507,35 +515,60 @@ export class SpanEncoder {
       if (!Object.hasOwn(attributes, key)) continue;
       const value = attributes[key];
       w.tag(field, WIRE_LEN);
-      const cached = this.#cachedKeyValue(key, value);
+      const entry = this.#kv.get(key) ?? this.#newEntry(key);
+      if (entry === undefined) {
+        const message = w.begin(1);
+        writeKeyValueBody(w, key, value);
+        w.end(message);
+        continue;
+      }
+      // Most attributes carry the value they carried in the previous span.
+      if (value === entry.lastValue && entry.lastBytes !== undefined) {
+        w.raw(entry.lastBytes);
+        continue;
+      }
+      const cached = this.#cachedKeyValue(entry, key, value);
       if (cached !== undefined) {
         w.raw(cached);
         continue;
       }
       const message = w.begin(1);
-      writeKeyValueBody(w, key, value);
+      w.raw(entry.keyBytes);
+      w.tag(2, WIRE_LEN);
+      const any = w.begin(1);
+      writeAnyValue(w, value);
+      w.end(any);
       w.end(message);
     }
   }
 
+  /** A new cache entry for a key, or undefined when the key is too long or too many keys are cached already. */
+  #newEntry(key: string): KeyEntry | undefined {
+    if (this.#kv.size >= MAX_CACHED_KEYS || key.length > MAX_CACHED_STRING) return undefined;
+    const w = this.#kvScratch;
+    w.pos = 0;
+    w.tag(1, WIRE_LEN);
+    w.string(key);
+    const entry: KeyEntry = { values: new Map(), lastValue: undefined, lastBytes: undefined, keyBytes: w.take() };
+    this.#kv.set(key, entry);
+    return entry;
+  }
+
   /** The length-prefixed KeyValue for a key and a scalar value, from the cache or newly cached; else undefined. */
-  #cachedKeyValue(key: string, value: Value): Uint8Array | undefined {
+  #cachedKeyValue(entry: KeyEntry, key: string, value: Value): Uint8Array | undefined {
+    const values = entry.values;
+    if (values === null) return undefined;
     const t = typeof value;
     if (!(t === 'number' || t === 'boolean' || (t === 'string' && (value as string).length <= MAX_CACHED_STRING))) {
       return undefined;
-    }
-    let values = this.#kv.get(key);
-    if (values === null) return undefined;
-    if (values === undefined) {
-      if (this.#kv.size >= MAX_CACHED_KEYS || key.length > MAX_CACHED_STRING) return undefined;
-      values = new Map();
-      this.#kv.set(key, values);
     }
     let bytes = values.get(value);
     if (bytes === undefined) {
       if (values.size >= MAX_VALUES_PER_KEY) {
         // A key with many distinct values (an id, a port) gains nothing from the cache: stop growing it.
-        this.#kv.set(key, null);
+        entry.values = null;
+        entry.lastValue = undefined;
+        entry.lastBytes = undefined;
         return undefined;
       }
       const w = this.#kvScratch;
@@ -546,6 +579,8 @@ export class SpanEncoder {
       bytes = w.take();
       values.set(value, bytes);
     }
+    entry.lastValue = value;
+    entry.lastBytes = bytes;
     return bytes;
   }
 }
