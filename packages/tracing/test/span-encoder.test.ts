@@ -213,12 +213,19 @@ describe('SpanEncoder', () => {
     }
   });
 
-  it('returns a copy: the next batch does not overwrite bytes handed to the transport', () => {
+  it('hands each request over for good: later batches, small or large, never overwrite bytes already returned', () => {
     const all = spans();
     const encoder = new SpanEncoder();
-    const first = encoder.encode(all.slice(0, 50));
-    const copy = Buffer.from(first);
-    encoder.encode(all.slice(50, 200));
-    expect(Buffer.from(first).equals(copy)).toBe(true);
+    const batches = [
+      all.slice(0, 50),
+      all.slice(50, 200),
+      [...all, ...all, ...all, ...all, ...all, ...all],
+      all.slice(7, 9),
+    ];
+    const outputs = batches.map((batch) => encoder.encode(batch));
+    for (const [i, batch] of batches.entries()) {
+      const theirs = Buffer.from(ProtobufTraceSerializer.serializeRequest(batch) as Uint8Array);
+      expect(Buffer.from(outputs[i] as Uint8Array).equals(theirs), `batch ${i}`).toBe(true);
+    }
   });
 });

@@ -359,9 +359,11 @@ export class SpanEncoder {
       }
       w.end(resourceSpans);
     }
-    const out = w.take();
-    // A batch far larger than usual should not pin its buffer for the life of the process.
-    if (w.buf.length > 4 * 1024 * 1024) this.#w.buf = new Uint8Array(64 * 1024);
+    // The request is handed over without a copy (the transport may hold it for retries, and copies it into a Buffer
+    // anyway); the next one is written into a new buffer of the same size. A batch far larger than usual should not
+    // pin a buffer that large for the life of the process.
+    const out = w.buf.subarray(0, w.pos);
+    w.buf = new Uint8Array(w.buf.length > 4 * 1024 * 1024 ? 64 * 1024 : w.buf.length);
     return out;
   }
 
