@@ -286,6 +286,11 @@ function writeAnyValue(w: Writer, value: Value): void {
 function writeKeyValueBody(w: Writer, key: string, value: Value): void {
   w.tag(1, WIRE_LEN);
   w.string(key);
+  writeKeyValueValue(w, value);
+}
+
+/** `KeyValue.value`: the length-delimited AnyValue. */
+function writeKeyValueValue(w: Writer, value: Value): void {
   w.tag(2, WIRE_LEN);
   const any = w.begin(1);
   writeAnyValue(w, value);
@@ -536,10 +541,7 @@ export class SpanEncoder {
       }
       const message = w.begin(1);
       w.raw(entry.keyBytes);
-      w.tag(2, WIRE_LEN);
-      const any = w.begin(1);
-      writeAnyValue(w, value);
-      w.end(any);
+      writeKeyValueValue(w, value);
       w.end(message);
     }
   }
