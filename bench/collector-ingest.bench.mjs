@@ -158,13 +158,13 @@ async function makeBatches(count) {
 
 // A full GC before each timed run, so that the garbage of making its spans is not collected on its clock (`gc` is
 // exposed once, on first use, when the bench was not started with --expose-gc).
-let gc = globalThis.gc;
+// (Kept on the function: module-level bindings below the top-level `await main()` are not initialized yet.)
 function collectGarbage() {
-  if (!gc) {
-    setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc');
+  if (!collectGarbage.gc) {
+    if (!globalThis.gc) setFlagsFromString('--expose-gc');
+    collectGarbage.gc = globalThis.gc ?? runInNewContext('gc');
   }
-  gc();
+  collectGarbage.gc();
 }
 
 async function exportAll(exporter, batches) {
