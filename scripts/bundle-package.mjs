@@ -153,8 +153,11 @@ function relativeSpecifiers(path, text) {
   const found = [];
   const visit = (node) => {
     let spec;
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) spec = node.moduleSpecifier;
-    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) spec = node.argument.literal;
+    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) {
+      spec = node.moduleSpecifier;
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
+      spec = node.argument.literal;
+    }
     if (spec && ts.isStringLiteral(spec) && /^\.\.?\/.*\.js$/.test(spec.text)) {
       found.push({ start: spec.getStart(file) + 1, end: spec.getEnd() - 1, text: spec.text });
     }
