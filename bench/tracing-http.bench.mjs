@@ -1,5 +1,5 @@
 // node:http JSON hello-world under autocannon on loopback, each server in its own child process:
-// bare vs @otelkit/tracing (100% and 10% sampled) vs sdk-node + instrumentation-http vs sdk-node +
+// bare vs @otelkit/tracing (100%, 10% and 0% sampled) vs sdk-node + instrumentation-http vs sdk-node +
 // auto-instrumentations-node defaults vs @sentry/node (tracesSampleRate 1). Every traced server exports to a
 // discarding receiver (OTLP/gRPC, or HTTP for Sentry envelopes).
 // Targets (issue 5): otelkit >= 0.5x bare at 100% sampling and >= 0.85x with a 10% ratio sampler.
@@ -31,8 +31,12 @@ const sentryIntake = await startDiscardHttp();
 
 const variants = [
   { name: 'bare', env: {} },
+  // The floor of context propagation on Node 20 (see lib/tracing-http-server.cjs): what no tracer can go below.
+  { name: 'bare-als', env: {} },
   { name: 'otelkit', env: {} },
   { name: 'otelkit-10pct', env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' } },
+  // The unsampled path alone: every request extracted, decided, given a context — and none recorded.
+  { name: 'otelkit-0pct', env: { OTEL_TRACES_SAMPLER: 'always_off' } },
   { name: 'sdk-http', env: {} },
   { name: 'sdk-auto', env: {} },
   { name: 'sentry', env: { SENTRY_DSN: sentryIntake.dsn } },
@@ -145,5 +149,11 @@ if (ok && ok10) {
   console.log(
     `\notelkit 100%: ${ok.ratio.toFixed(2)}x bare req/s, capacity ${ok.capacity.toFixed(2)}x (target >= 0.5x); ` +
       `10%: ${ok10.ratio.toFixed(2)}x bare req/s, capacity ${ok10.capacity.toFixed(2)}x (target >= 0.85x)`,
+  );
+}
+const floor = summary.get('bare-als');
+if (floor) {
+  console.log(
+    `floor (bare + one AsyncLocalStorage.run per request): ${floor.ratio.toFixed(2)}x bare req/s, capacity ${floor.capacity.toFixed(2)}x`,
   );
 }

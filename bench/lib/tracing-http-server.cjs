@@ -8,7 +8,19 @@ let stop = async () => {};
 // measured window is the steady state for every contender.
 let flush = async () => {};
 
-if (variant === 'otelkit' || variant === 'otelkit-10pct') {
+if (variant === 'bare-als') {
+  // The floor of any tracer that keeps a context per request on Node 20: one AsyncLocalStorage, entered around each
+  // request's handler (OpenTelemetry's context manager does exactly this, and its async hook then runs for every
+  // async resource the request creates). Nothing else.
+  const { AsyncLocalStorage } = require('node:async_hooks');
+  const storage = new AsyncLocalStorage();
+  const { Server } = require('node:http');
+  const emit = Server.prototype.emit;
+  Server.prototype.emit = function (...args) {
+    if (args[0] !== 'request') return Reflect.apply(emit, this, args);
+    return storage.run({ req: args[1] }, () => Reflect.apply(emit, this, args));
+  };
+} else if (variant === 'otelkit' || variant === 'otelkit-10pct' || variant === 'otelkit-0pct') {
   const { startTracing } = require('@otelkit/tracing');
   const tracing = startTracing();
   stop = () => tracing.shutdown();
