@@ -75,6 +75,18 @@ const importMetaUrl = {
   },
 };
 
+// esbuild's CommonJS face of an ES module is getters over getters (`module.exports.x` calls a getter that calls the
+// module's own export getter), kept for live bindings. otelkit exports never change after load, and other otelkit
+// bundles read them on every request (`import_core.setOtelkitContext(…)`): replace them with plain values once the
+// module has run. The `0 && (module.exports = {…})` hint above stays for cjs-module-lexer.
+const PLAIN_EXPORTS = `{
+  const live = module.exports;
+  const plain = {};
+  for (const key of Object.keys(live)) plain[key] = live[key];
+  Object.defineProperty(plain, "__esModule", { value: true });
+  module.exports = plain;
+}`;
+
 async function bundle(entry, outfile) {
   const result = await esbuild.build({
     absWorkingDir: cwd,
@@ -94,6 +106,7 @@ async function bundle(entry, outfile) {
     supported: { 'dynamic-import': false },
     define: { 'import.meta.url': 'import_meta_url' },
     inject: [IMPORT_META_SHIM],
+    footer: { js: PLAIN_EXPORTS },
     plugins: [importMetaUrl, lazyModules],
     metafile: true,
     logLevel: 'silent',
