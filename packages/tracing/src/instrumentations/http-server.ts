@@ -221,11 +221,14 @@ class HttpServerInstrumentation implements Instrumentation {
         span.setAttributes(recordedAttributes(req));
         span.setAttribute(ATTRIBUTE_NAMES.correlation_id, request.correlationId());
         state = { span, rpc, method, done: false };
-        (res as Traced)[kState] = state;
         // Added before the response is bound: these need no context, so they are not wrapped.
         res.on('close', onResponseClose);
         res.on(errorMonitor, onResponseError);
       }
+      // Every response gets the same properties in the same order, recorded or not: a property only some responses
+      // had would give ServerResponse a second hidden class under a ratio sampler, and the property accesses of Node's
+      // own HTTP code would see both.
+      (res as Traced)[kState] = state;
       bindEmitter(req, ctx);
       bindEmitter(res, ctx);
     } catch {
