@@ -35,6 +35,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { pin, pinClient } from './lib/pin-cpu.mjs';
+import { median, medianCi } from './lib/stats.mjs';
 
 const SLICE_S = Number(process.env.BENCH_DURATION_S ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
@@ -100,31 +101,6 @@ async function slice(s, overallRate) {
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
   };
-}
-
-const sorted = (xs) => [...xs].sort((a, b) => a - b);
-const median = (xs) => {
-  const s = sorted(xs);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-/**
- * A distribution-free confidence interval for the median: the order statistics x(k), x(n+1-k) with the largest k for
- * which P(Binomial(n, 1/2) < k) <= (1 - level) / 2. Returns the min-max for fewer than 6 samples (no such k).
- */
-function medianCi(xs, level = 0.95) {
-  const s = sorted(xs);
-  const n = s.length;
-  let k = 0;
-  let below = 0; // P(B < k+1), accumulated
-  let c = 1; // C(n, i)
-  for (let i = 0; i < n; i++) {
-    below += c / 2 ** n;
-    if (below > (1 - level) / 2) break;
-    k = i + 1;
-    c = (c * (n - i)) / (i + 1);
-  }
-  return k === 0 ? [s[0], s[n - 1]] : [s[k - 1], s[n - k]];
 }
 
 const servers = [];
