@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Collector, startCollector } from '../src/index.js';
 
@@ -21,14 +22,32 @@ afterAll(async () => {
   await collector?.stop();
 });
 
+/** google/rpc/status.proto (and the Any it uses), parsed from its text: an encoder-independent reader of the bodies. */
+const statusRoot = new protobuf.Root();
+protobuf.parse(
+  'syntax = "proto3"; package google.protobuf; message Any { string type_url = 1; bytes value = 2; }',
+  statusRoot,
+);
+protobuf.parse(
+  'syntax = "proto3"; package google.rpc; ' +
+    'message Status { int32 code = 1; string message = 2; repeated google.protobuf.Any details = 3; }',
+  statusRoot,
+);
+const RpcStatus = statusRoot.lookupType('google.rpc.Status');
+
 async function post(
   path: string,
   body: Uint8Array | string,
   headers: Record<string, string>,
-): Promise<{ status: number; json: Record<string, unknown> }> {
+): Promise<{ status: number; json: Record<string, unknown>; contentType: string | null }> {
   const response = await fetch(`${collector.otlpHttpUrl}${path}`, { method: 'POST', body, headers });
+  const contentType = response.headers.get('content-type');
+  if (contentType === 'application/x-protobuf') {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return { status: response.status, json: RpcStatus.toObject(RpcStatus.decode(bytes)), contentType };
+  }
   const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, contentType };
 }
 
 const hex = (n: number, bytes: number) => n.toString(16).padStart(bytes * 2, '0');
@@ -74,7 +93,18 @@ describe('OTLP/HTTP bad input', () => {
     const truncated = Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]);
     const res = await post('/v1/traces', truncated, PROTO_HEADERS);
     expect(res.status).toBe(400);
+    // OTLP/HTTP: a protobuf request's error body is a protobuf-encoded google.rpc.Status.
+    expect(res.contentType).toBe('application/x-protobuf');
+    expect(res.json.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(res.json.message).toMatch(/invalid protobuf traces export request/);
+    for (const signal of ['logs', 'metrics']) {
+      const other = await post(`/v1/${signal}`, truncated, PROTO_HEADERS);
+      expect({ status: other.status, contentType: other.contentType }).toEqual({
+        status: 400,
+        contentType: 'application/x-protobuf',
+      });
+      expect(other.json.message).toMatch(new RegExp(`invalid protobuf ${signal} export request`));
+    }
     const ok = await post('/v1/traces', spansJson(900, 1), JSON_HEADERS);
     expect(ok.status).toBe(200);
   });
@@ -88,6 +118,9 @@ describe('OTLP/HTTP bad input', () => {
     ]) {
       const res = await post('/v1/traces', body, JSON_HEADERS);
       expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      // A JSON request's error body is the same Status, JSON-encoded.
+      expect(res.contentType).toBe('application/json');
+      expect(res.json.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(typeof res.json.message).toBe('string');
     }
     expect((await post('/v1/logs', '{"resourceLogs": {}}', JSON_HEADERS)).status).toBe(400);
@@ -117,6 +150,15 @@ describe('OTLP/HTTP bad input', () => {
   it('answers a body over the limit with 413, declared or streamed', async () => {
     const big = Buffer.alloc(LIMITS.maxBodyBytes + 1, 0x20);
     expect((await post('/v1/traces', big, JSON_HEADERS)).status).toBe(413);
+    const bigProto = await post('/v1/traces', big, PROTO_HEADERS);
+    expect({ status: bigProto.status, contentType: bigProto.contentType }).toEqual({
+      status: 413,
+      contentType: 'application/x-protobuf',
+    });
+    expect(bigProto.json).toMatchObject({
+      code: grpc.status.RESOURCE_EXHAUSTED,
+      message: expect.stringMatching(/limit/),
+    });
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
         for (let i = 0; i < 10; i++) controller.enqueue(new Uint8Array(16 * 1024));

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Signal } from '../otlp/proto.js';
+import { encodeRpcStatus } from '../otlp/rpc-status.js';
 import { BadDataError, isRecord } from '../otlp/values.js';
 import { itemJson, parseEnvelope } from '../sentry/envelope.js';
 import { errorFromSentryEvent, spansFromSentrySpanItem, spansFromSentryTransaction } from '../sentry/event.js';
@@ -20,7 +21,7 @@ const OTLP_PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metric
 const SENTRY_PATH = /^\/api\/([^/]+)\/(envelope|store)\/?$/;
 
 /** gRPC status codes used in OTLP/HTTP error bodies (google.rpc.Status). */
-const GRPC_CODE: Record<number, number> = { 400: 3, 404: 5, 405: 12, 413: 8, 415: 3, 500: 13 };
+const GRPC_CODE: Record<number, number> = { 400: 3, 404: 5, 405: 12, 413: 8, 415: 3, 500: 13, 503: 14 };
 
 function send(res: ServerResponse, status: number, body: object | Uint8Array, contentType?: string): void {
   if (res.headersSent) return;
@@ -33,22 +34,36 @@ function send(res: ServerResponse, status: number, body: object | Uint8Array, co
   res.end(payload);
 }
 
-function sendError(res: ServerResponse, status: number, message: string, sentry: boolean): void {
-  const body = sentry ? { detail: message } : { code: GRPC_CODE[status] ?? 2, message };
+/** How an error is answered: Sentry's `{ detail }`, or an OTLP `google.rpc.Status` as JSON or as protobuf. */
+type ErrorBody = 'sentry' | 'json' | 'protobuf';
+
+/**
+ * Answers an error. OTLP/HTTP requires a `google.rpc.Status` body in the request's own encoding: protobuf-encoded for
+ * an `application/x-protobuf` request, JSON otherwise.
+ */
+function sendError(res: ServerResponse, status: number, message: string, body: ErrorBody): void {
   if (status === 413) res.setHeader('connection', 'close');
-  send(res, status, body);
+  const code = GRPC_CODE[status] ?? 2;
+  if (body === 'protobuf') send(res, status, encodeRpcStatus(code, message), 'application/x-protobuf');
+  else send(res, status, body === 'sentry' ? { detail: message } : { code, message });
 }
 
 /**
  * The HTTP port's request handler: OTLP/HTTP (`/v1/traces|metrics|logs`, protobuf and JSON, gzip) and Sentry
  * envelopes (`/api/:projectId/envelope/`, plus the legacy `/api/:projectId/store/`). Every failure is answered with a
- * status and a JSON message; nothing a client sends can throw out of it.
+ * status and a message (a `google.rpc.Status` for OTLP, in the request's encoding); nothing a client sends can throw
+ * out of it.
  */
 export function createIngestHandler(store: Store, limits: CollectorLimits) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const signal = OTLP_PATHS[path];
     const sentry = SENTRY_PATH.exec(path);
+    const errorBody: ErrorBody = sentry
+      ? 'sentry'
+      : signal && mediaType(req) === 'application/x-protobuf'
+        ? 'protobuf'
+        : 'json';
     req.on('error', () => {});
     if (req.method === 'OPTIONS' && (signal || sentry)) {
       res.writeHead(204, {
@@ -75,7 +90,7 @@ export function createIngestHandler(store: Store, limits: CollectorLimits) {
     }
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST, OPTIONS');
-      sendError(res, 405, `method ${req.method} is not allowed on ${path}; use POST`, Boolean(sentry));
+      sendError(res, 405, `method ${req.method} is not allowed on ${path}; use POST`, errorBody);
       req.resume();
       return;
     }
@@ -85,18 +100,18 @@ export function createIngestHandler(store: Store, limits: CollectorLimits) {
     handled.catch((error: unknown) => {
       if (error instanceof HttpError) {
         store.countRefused(error.reason);
-        sendError(res, error.status, error.message, Boolean(sentry));
+        sendError(res, error.status, error.message, errorBody);
         if (error.status === 413) req.resume();
       } else if (error instanceof BusyError) {
         store.countRefused('busy');
         res.setHeader('retry-after', '1');
-        sendError(res, 503, error.message, Boolean(sentry));
+        sendError(res, 503, error.message, errorBody);
       } else if (error instanceof BadDataError) {
         store.countRefused('bad_data');
-        sendError(res, 400, error.message, Boolean(sentry));
+        sendError(res, 400, error.message, errorBody);
       } else {
         store.countRefused('internal_error');
-        sendError(res, 500, `internal error: ${(error as Error)?.message ?? String(error)}`, Boolean(sentry));
+        sendError(res, 500, `internal error: ${(error as Error)?.message ?? String(error)}`, errorBody);
       }
     });
   };
