@@ -127,13 +127,17 @@ async function bundle(entry, outfile) {
 }
 
 /**
- * The top-level classes and functions of a bundle whose names appear in none of its sources: esbuild gave them a
- * suffix to resolve a collision between modules (`Writer` and `Writer` → `Writer2`).
+ * The top-level classes and functions (declared, or bound to a name) of a bundle whose names appear in none of its
+ * sources: esbuild gave them a suffix to resolve a collision between modules (`Writer` and `Writer` → `Writer2`).
  */
 function renamedDeclarations(code, inputs) {
   const sources = inputs.map((input) => readFileSync(resolve(cwd, input), 'utf8'));
-  const declared = code.matchAll(/^(?:(?:async )?function\*? ?([\w$]+)|class ([\w$]+)|var ([\w$]+) = class\b)/gm);
-  const names = new Set([...declared].map((m) => m[1] ?? m[2] ?? m[3]));
+  // Declarations, and top-level bindings of a class, function or arrow (whose `.name` is the binding's name).
+  const declared = code.matchAll(
+    /^(?:(?:async )?function\*? ?([\w$]+)|class ([\w$]+)|(?:var|let|const) ([\w$]+) = (?:class\b|(?:async )?function\b|(?:async )?\([^)]*\) =>|(?:async )?[\w$]+ =>))/gm,
+  );
+  // `__export`, `__toESM`, …: esbuild's own runtime helpers, not from any source.
+  const names = new Set([...declared].map((m) => m[1] ?? m[2] ?? m[3]).filter((name) => !name.startsWith('__')));
   const literal = (name) => name.replace(/\$/g, '\\$');
   return [...names].filter(
     (name) => !sources.some((text) => new RegExp(`(^|[^\\w$])${literal(name)}($|[^\\w$])`).test(text)),
