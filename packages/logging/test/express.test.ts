@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLoggingMiddleware } from '../src/express.js';
 import { createLogger } from '../src/index.js';
 import { capture, schemaErrors } from './support/capture.js';
@@ -56,8 +56,21 @@ afterAll(async () => {
 });
 
 const recordsOf = (correlationId: string) => out.records().filter((r) => r.correlation_id === correlationId);
+/**
+ * The request's completion line. It is written on the response's 'finish', which can come after the client already
+ * has the response (a write that did not complete at once, on a loaded machine), so it is waited for.
+ */
 const completionOf = (correlationId: string) =>
-  recordsOf(correlationId).find((r) => (r.request as { duration_ms?: number } | undefined)?.duration_ms !== undefined);
+  vi.waitFor(
+    () => {
+      const line = recordsOf(correlationId).find(
+        (r) => (r.request as { duration_ms?: number } | undefined)?.duration_ms !== undefined,
+      );
+      if (line === undefined) throw new Error(`no completion line for ${correlationId} yet`);
+      return line;
+    },
+    { timeout: 5000, interval: 5 },
+  );
 
 describe('@otelkit/logging/express on a real Express 5 server', () => {
   it('keeps the correlation id through body parsing and the async chain, with the route template of a nested router', async () => {
@@ -70,7 +83,7 @@ describe('@otelkit/logging/express on a real Express 5 server', () => {
     expect(res.headers.get('x-correlation-id')).toBe('req-express-1');
     const charging = recordsOf('req-express-1').find((r) => r.message === 'charging card');
     expect(charging?.context).toEqual({ amount: 149.99 });
-    const completion = completionOf('req-express-1');
+    const completion = await completionOf('req-express-1');
     expect(completion).toMatchObject({
       level: 'WARN',
       message: 'POST /api/v1/payments/:id/charge 402',
@@ -83,12 +96,12 @@ describe('@otelkit/logging/express on a real Express 5 server', () => {
   it('logs 2xx at INFO and 5xx at ERROR, one completion line each', async () => {
     await fetch(`${base}/api/v1/users/42`, { headers: { 'x-correlation-id': 'req-express-2' } });
     await fetch(`${base}/api/v1/boom`, { headers: { 'x-correlation-id': 'req-express-3' } });
-    expect(completionOf('req-express-2')).toMatchObject({
+    expect(await completionOf('req-express-2')).toMatchObject({
       level: 'INFO',
       request: { route: '/api/v1/users/:id', status_code: 200 },
     });
     expect(recordsOf('req-express-2').map((r) => r.message)).toEqual(['loading user', 'GET /api/v1/users/:id 200']);
-    expect(completionOf('req-express-3')).toMatchObject({
+    expect(await completionOf('req-express-3')).toMatchObject({
       level: 'ERROR',
       request: { route: '/api/v1/boom', status_code: 500 },
     });
@@ -100,7 +113,7 @@ describe('@otelkit/logging/express on a real Express 5 server', () => {
     expect(res.status).toBe(404);
     const id = res.headers.get('x-correlation-id') as string;
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
-    expect(completionOf(id)).toMatchObject({ level: 'WARN', request: { path: '(unmatched)', status_code: 404 } });
+    expect(await completionOf(id)).toMatchObject({ level: 'WARN', request: { path: '(unmatched)', status_code: 404 } });
     expect(out.lines.filter((l) => l.includes(id)).join('')).not.toContain('secret-id-456');
   });
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loggingPlugin } from '../src/fastify.js';
 import { createLogger } from '../src/index.js';
 import { capture, schemaErrors } from './support/capture.js';
@@ -49,20 +49,33 @@ afterAll(async () => {
 });
 
 const recordsOf = (correlationId: string) => out.records().filter((r) => r.correlation_id === correlationId);
+/**
+ * The request's completion line. It is written on the response's 'finish', which can come after the client already
+ * has the response (a write that did not complete at once, on a loaded machine), so it is waited for.
+ */
 const completionOf = (correlationId: string) =>
-  recordsOf(correlationId).find((r) => (r.request as { duration_ms?: number } | undefined)?.duration_ms !== undefined);
+  vi.waitFor(
+    () => {
+      const line = recordsOf(correlationId).find(
+        (r) => (r.request as { duration_ms?: number } | undefined)?.duration_ms !== undefined,
+      );
+      if (line === undefined) throw new Error(`no completion line for ${correlationId} yet`);
+      return line;
+    },
+    { timeout: 5000, interval: 5 },
+  );
 
 describe('@otelkit/logging/fastify on a real Fastify 5 server', () => {
   it('keeps the correlation id across the async chain of a request, echoes it, and logs one completion line', async () => {
     const res = await fetch(`${base}/users/12345`, { headers: { 'x-correlation-id': 'req-fastify-1' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-correlation-id')).toBe('req-fastify-1');
+    const completion = await completionOf('req-fastify-1');
     const records = recordsOf('req-fastify-1');
     expect(records.map((r) => r.message)).toEqual(
       expect.arrayContaining(['looking up user', 'handler done', 'GET /users/:id 200']),
     );
     for (const r of out.records()) expect(schemaErrors(r)).toEqual([]);
-    const completion = completionOf('req-fastify-1');
     expect(completion).toMatchObject({
       level: 'INFO',
       request: { method: 'GET', path: '/users/:id', route: '/users/:id', status_code: 200 },
@@ -82,7 +95,7 @@ describe('@otelkit/logging/fastify on a real Fastify 5 server', () => {
     expect(res.status).toBe(402);
     const charging = recordsOf('req-fastify-2').find((r) => r.message === 'charging');
     expect(charging?.context).toMatchObject({ amount: 149.99 });
-    expect(completionOf('req-fastify-2')).toMatchObject({
+    expect(await completionOf('req-fastify-2')).toMatchObject({
       level: 'WARN',
       request: { status_code: 402, route: '/payments' },
     });
@@ -91,7 +104,7 @@ describe('@otelkit/logging/fastify on a real Fastify 5 server', () => {
   it('logs 5xx at ERROR, unmatched routes without their raw path, and makes a new id for an invalid one', async () => {
     const boom = await fetch(`${base}/boom/7`, { headers: { 'x-correlation-id': 'req-fastify-3' } });
     expect(boom.status).toBe(500);
-    expect(completionOf('req-fastify-3')).toMatchObject({
+    expect(await completionOf('req-fastify-3')).toMatchObject({
       level: 'ERROR',
       request: { route: '/boom/:id', status_code: 500 },
     });
@@ -100,7 +113,7 @@ describe('@otelkit/logging/fastify on a real Fastify 5 server', () => {
     expect(missing.status).toBe(404);
     const id = missing.headers.get('x-correlation-id') as string;
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
-    expect(completionOf(id)).toMatchObject({ level: 'WARN', request: { path: '(unmatched)', status_code: 404 } });
+    expect(await completionOf(id)).toMatchObject({ level: 'WARN', request: { path: '(unmatched)', status_code: 404 } });
     expect(out.lines.some((l) => l.includes('secret-id-123') && l.includes(id) && l.includes('duration_ms'))).toBe(
       false,
     );
