@@ -2,10 +2,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoggingMiddleware } from '../src/express.js';
 import { createLogger } from '../src/index.js';
-import { capture, schemaErrors } from './support/capture.js';
+import {
+  capture,
+  completionOf as completionOfCapture,
+  recordsOf as recordsOfCapture,
+  schemaErrors,
+} from './support/capture.js';
 
 const out = capture();
 const logger = createLogger({ destination: out, level: 'info' });
@@ -55,22 +60,8 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const recordsOf = (correlationId: string) => out.records().filter((r) => r.correlation_id === correlationId);
-/**
- * The request's completion line. It is written on the response's 'finish', which can come after the client already
- * has the response (a write that did not complete at once, on a loaded machine), so it is waited for.
- */
-const completionOf = (correlationId: string) =>
-  vi.waitFor(
-    () => {
-      const line = recordsOf(correlationId).find(
-        (r) => (r.request as { duration_ms?: number } | undefined)?.duration_ms !== undefined,
-      );
-      if (line === undefined) throw new Error(`no completion line for ${correlationId} yet`);
-      return line;
-    },
-    { timeout: 5000, interval: 5 },
-  );
+const recordsOf = (correlationId: string) => recordsOfCapture(out, correlationId);
+const completionOf = (correlationId: string) => completionOfCapture(out, correlationId);
 
 describe('@otelkit/logging/express on a real Express 5 server', () => {
   it('keeps the correlation id through body parsing and the async chain, with the route template of a nested router', async () => {

@@ -1,9 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggingPlugin } from '../src/fastify.js';
 import { createLogger } from '../src/index.js';
-import { capture, schemaErrors } from './support/capture.js';
+import {
+  capture,
+  completionOf as completionOfCapture,
+  recordsOf as recordsOfCapture,
+  schemaErrors,
+} from './support/capture.js';
 
 const out = capture();
 const logger = createLogger({ destination: out, level: 'info' });
@@ -48,22 +53,8 @@ afterAll(async () => {
   await app.close();
 });
 
-const recordsOf = (correlationId: string) => out.records().filter((r) => r.correlation_id === correlationId);
-/**
- * The request's completion line. It is written on the response's 'finish', which can come after the client already
- * has the response (a write that did not complete at once, on a loaded machine), so it is waited for.
- */
-const completionOf = (correlationId: string) =>
-  vi.waitFor(
-    () => {
-      const line = recordsOf(correlationId).find(
-        (r) => (r.request as { duration_ms?: number } | undefined)?.duration_ms !== undefined,
-      );
-      if (line === undefined) throw new Error(`no completion line for ${correlationId} yet`);
-      return line;
-    },
-    { timeout: 5000, interval: 5 },
-  );
+const recordsOf = (correlationId: string) => recordsOfCapture(out, correlationId);
+const completionOf = (correlationId: string) => completionOfCapture(out, correlationId);
 
 describe('@otelkit/logging/fastify on a real Fastify 5 server', () => {
   it('keeps the correlation id across the async chain of a request, echoes it, and logs one completion line', async () => {

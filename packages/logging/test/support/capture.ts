@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { vi } from 'vitest';
 
 const require = createRequire(import.meta.url);
 const schema = require('@otelkit/core/log-record.schema.json') as object;
@@ -29,6 +30,29 @@ export function capture(): Capture {
       lines.length = 0;
     },
   };
+}
+
+/** The captured records of one request (by correlation id). */
+export function recordsOf(out: Capture, correlationId: string): Record<string, unknown>[] {
+  return out.records().filter((r) => r.correlation_id === correlationId);
+}
+
+/**
+ * A request's completion line (the one with `request.duration_ms`). It is written on the response's 'finish', which
+ * can come after the client already has the response (a write that did not complete at once, on a loaded machine), so
+ * it is waited for.
+ */
+export function completionOf(out: Capture, correlationId: string): Promise<Record<string, unknown>> {
+  return vi.waitFor(
+    () => {
+      const line = recordsOf(out, correlationId).find(
+        (r) => (r.request as { duration_ms?: number } | undefined)?.duration_ms !== undefined,
+      );
+      if (line === undefined) throw new Error(`no completion line for ${correlationId} yet`);
+      return line;
+    },
+    { timeout: 5000, interval: 5 },
+  );
 }
 
 /** The schema errors of one parsed line, or an empty list. */
