@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startDiscardHttp, startDiscardOtlp } from './lib/discard-receivers.mjs';
 import { pin, pinClient } from './lib/pin-cpu.mjs';
+import { median } from './lib/stats.mjs';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 3);
 const WARMUP_S = 1;
@@ -91,12 +92,6 @@ async function measure(v) {
     errors: result.errors + result.non2xx,
   };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 // `BENCH_VARIANTS=bare,otelkit` runs a subset (bare is always included: every ratio is relative to it).
 const only = process.env.BENCH_VARIANTS?.split(',');

@@ -8,6 +8,7 @@ import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { startTracing, withSpan } from '@otelkit/tracing';
 import { printRatios } from './lib/report.mjs';
+import { median } from './lib/stats.mjs';
 
 const SPANS = 100_000;
 const CHUNK = 500; // then yield, so the batch processors export instead of filling their queues and dropping
@@ -62,11 +63,6 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 await tracing.shutdown();
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const best = Object.fromEntries(Object.entries(times).map(([name, xs]) => [name, median(xs)]));
 
 const rows = Object.entries(best).map(([name, ns]) => ({

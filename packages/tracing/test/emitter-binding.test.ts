@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
-import { type Context, type ContextManager, context, createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
+import { context, createContextKey, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindEmitter, patchListenerAdders } from '../src/instrumentations/emitter-binding.js';
 
@@ -13,41 +13,19 @@ const KEY = createContextKey('otelkit.test.emitter-binding');
 const bound = ROOT_CONTEXT.setValue(KEY, 'bound');
 let undo: () => void;
 
-/** The smallest AsyncLocalStorage context manager (the SDK's one is not a dependency of this package). */
-class Manager implements ContextManager {
-  readonly #storage = new AsyncLocalStorage<Context>();
-  active(): Context {
-    return this.#storage.getStore() ?? ROOT_CONTEXT;
-  }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
-    ctx: Context,
-    fn: F,
-    thisArg?: ThisParameterType<F>,
-    ...args: A
-  ): ReturnType<F> {
-    return this.#storage.run(ctx, () => fn.apply(thisArg, args));
-  }
-  bind<T>(_ctx: Context, target: T): T {
-    return target;
-  }
-  enable(): this {
-    return this;
-  }
-  disable(): this {
-    this.#storage.disable();
-    return this;
-  }
-}
-const manager = new Manager();
+// The SDK's own AsyncLocalStorage context manager, as startTracing installs it.
+const provider = new NodeTracerProvider();
 
 beforeAll(() => {
-  context.setGlobalContextManager(manager.enable());
+  provider.register();
   undo = patchListenerAdders(Patched.prototype);
 });
 
 afterAll(() => {
   undo();
   context.disable();
+  trace.disable();
+  propagation.disable();
 });
 
 function seen(emitter: EventEmitter, add: 'on' | 'addListener' | 'prependListener' | 'once') {

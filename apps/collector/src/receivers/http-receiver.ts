@@ -37,6 +37,12 @@ function send(res: ServerResponse, status: number, body: object | Uint8Array, co
 /** How an error is answered: Sentry's `{ detail }`, or an OTLP `google.rpc.Status` as JSON or as protobuf. */
 type ErrorBody = 'sentry' | 'json' | 'protobuf';
 
+/** The error body a request gets: decided only when answering an error, so a request that succeeds pays nothing. */
+function errorBodyFor(req: IncomingMessage, signal: Signal | undefined, sentry: unknown): ErrorBody {
+  if (sentry) return 'sentry';
+  return signal && mediaType(req) === 'application/x-protobuf' ? 'protobuf' : 'json';
+}
+
 /**
  * Answers an error. OTLP/HTTP requires a `google.rpc.Status` body in the request's own encoding: protobuf-encoded for
  * an `application/x-protobuf` request, JSON otherwise.
@@ -59,11 +65,6 @@ export function createIngestHandler(store: Store, limits: CollectorLimits) {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const signal = OTLP_PATHS[path];
     const sentry = SENTRY_PATH.exec(path);
-    const errorBody: ErrorBody = sentry
-      ? 'sentry'
-      : signal && mediaType(req) === 'application/x-protobuf'
-        ? 'protobuf'
-        : 'json';
     req.on('error', () => {});
     if (req.method === 'OPTIONS' && (signal || sentry)) {
       res.writeHead(204, {
@@ -90,7 +91,12 @@ export function createIngestHandler(store: Store, limits: CollectorLimits) {
     }
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST, OPTIONS');
-      sendError(res, 405, `method ${req.method} is not allowed on ${path}; use POST`, errorBody);
+      sendError(
+        res,
+        405,
+        `method ${req.method} is not allowed on ${path}; use POST`,
+        errorBodyFor(req, signal, sentry),
+      );
       req.resume();
       return;
     }
@@ -98,6 +104,7 @@ export function createIngestHandler(store: Store, limits: CollectorLimits) {
       ? handleOtlp(store, limits, signal, req, res)
       : handleSentry(store, limits, sentry![2]!, req, res);
     handled.catch((error: unknown) => {
+      const errorBody = errorBodyFor(req, signal, sentry);
       if (error instanceof HttpError) {
         store.countRefused(error.reason);
         sendError(res, error.status, error.message, errorBody);
