@@ -21,6 +21,7 @@
 // after a forced GC, minus the same figures before the collector started. The receiver CPU of a round is read after a
 // query (which stores anything still queued), so it covers all the collector does for those spans.
 //   node collector-ingest.bench.mjs            (or: pnpm --filter @otelkit/bench bench:collector)
+//   BENCH_ROUNDS=<n> (11), BENCH_PIN=0 (no CPU pinning), BENCH_RECEIVER_NODE_ARGS="--max-semi-space-size=2" (receiver flags)
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,7 +29,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pin, pinClient } from './lib/pin-cpu.mjs';
 import { printRatios } from './lib/report.mjs';
-import { median, medianCi } from './lib/stats.mjs';
+import { mean, median, medianCi, quantile } from './lib/stats.mjs';
 
 // The exporter, the SDK and grpc-js are the collector's own (dev) dependencies; resolve them from there.
 const collectorDir = new URL('../apps/collector/', import.meta.url);
@@ -107,7 +108,9 @@ async function receiver(kind) {
 }
 
 function startReceiver(kind, cpu) {
-  const child = fork(fileURLToPath(import.meta.url), ['receiver', kind], { execArgv: ['--expose-gc'] });
+  // BENCH_RECEIVER_NODE_ARGS: extra Node/V8 flags for both receivers (the GC experiments of the collector README).
+  const extra = process.env.BENCH_RECEIVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = fork(fileURLToPath(import.meta.url), ['receiver', kind], { execArgv: ['--expose-gc', ...extra] });
   if (cpu !== undefined) pin(child.pid, cpu);
   const next = () => new Promise((resolve) => child.once('message', resolve));
   const ask = (msg) => {
@@ -172,13 +175,16 @@ function collectGarbage() {
   collectGarbage.gc();
 }
 
-async function exportAll(exporter, batches) {
+/** Exports `batches`, `IN_FLIGHT` at a time; returns spans/s and pushes each export's latency (ms) to `latencies`. */
+async function exportAll(exporter, batches, latencies = []) {
   let next = 0;
   let failed = 0;
   const worker = async () => {
     while (next < batches.length) {
       const batch = batches[next++];
+      const sent = performance.now();
       const result = await new Promise((resolve) => exporter.export(batch, resolve));
+      latencies.push(performance.now() - sent);
       if (result.code !== 0) failed++;
     }
   };
@@ -210,6 +216,9 @@ async function main() {
   const spans = { discard: 0, collector: 0 };
   // The exporter's own CPU per span, per receiver: equal figures mean a lower rate is time the exporter spent waiting.
   const exporterMicros = { discard: 0, collector: 0 };
+  // Each export's latency, from the exporter's call to its callback (serialization included): with IN_FLIGHT exports
+  // at a time, the rate is IN_FLIGHT × batch / mean latency, so the difference says how long the receiver held it.
+  const latencies = { discard: [], collector: [] };
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order so that neither receiver always runs on a warmer machine.
     const order = round % 2 === 0 ? ['discard', 'collector'] : ['collector', 'discard'];
@@ -218,7 +227,7 @@ async function main() {
       collectGarbage();
       const before = await receivers[k].ask('cpu');
       const exporterBefore = process.cpuUsage();
-      rates[k].push(await exportAll(exporters[k], batches));
+      rates[k].push(await exportAll(exporters[k], batches, latencies[k]));
       const exporterCpu = process.cpuUsage(exporterBefore);
       exporterMicros[k] += exporterCpu.user + exporterCpu.system;
       await new Promise((resolve) => setTimeout(resolve, 50)); // let deferred ingest finish (the collector's 'cpu' also drains)
@@ -261,6 +270,11 @@ async function main() {
   );
   console.log(
     `  exporter CPU per 1000 spans: to the discarding receiver ${(exporterMicros.discard / spans.discard).toFixed(2)} ms, to the collector ${(exporterMicros.collector / spans.collector).toFixed(2)} ms`,
+  );
+  const latency = (k) =>
+    `mean ${mean(latencies[k]).toFixed(2)}, p10 ${quantile(latencies[k], 0.1).toFixed(2)}, p50 ${quantile(latencies[k], 0.5).toFixed(2)}, p90 ${quantile(latencies[k], 0.9).toFixed(2)}`;
+  console.log(
+    `  export latency, ms (call to callback, serialization included): discarding ${latency('discard')}; collector ${latency('collector')}`,
   );
   console.log(
     `  raw rates: discard ${rates.discard.map(Math.round).join(', ')}; collector ${rates.collector.map(Math.round).join(', ')} (per-round ratios ${rates.collector.map((c, i) => (c / rates.discard[i]).toFixed(2)).join(', ')})`,

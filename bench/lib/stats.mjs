@@ -27,3 +27,14 @@ export function medianCi(xs, level = 0.95) {
   }
   return k === 0 ? [s[0], s[n - 1]] : [s[k - 1], s[n - k]];
 }
+
+/** The `q`-quantile of `xs` (0 ≤ q ≤ 1), as the sample at rank ⌊q·n⌋ (the largest for q = 1). */
+export function quantile(xs, q) {
+  const s = sorted(xs);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+/** The arithmetic mean of `xs`. */
+export function mean(xs) {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
