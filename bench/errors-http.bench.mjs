@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Bench } from 'tinybench';
+import { median } from './lib/stats.mjs';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -70,7 +71,6 @@ if (process.env.ERRORS_BENCH_VARIANT) {
   for (const v of variants) servers[v].child.send('stop');
   sink.close();
 
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const bareRounds = results.bare.map((r) => r.rps);
   console.log(
     `\nnode:http hello world, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S}s (higher req/s is better)`,

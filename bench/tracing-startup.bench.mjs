@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDiscardHttp, startDiscardOtlp } from './lib/discard-receivers.mjs';
+import { median } from './lib/stats.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -40,7 +41,6 @@ const env = {
   OTEL_METRICS_EXPORTER: 'none',
   OTEL_LOGS_EXPORTER: 'none',
 };
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = [];
 try {
   for (const [name, source] of Object.entries(scripts)) {
