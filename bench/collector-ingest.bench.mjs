@@ -21,7 +21,8 @@
 // after a forced GC, minus the same figures before the collector started. The receiver CPU of a round is read after a
 // query (which stores anything still queued), so it covers all the collector does for those spans.
 //   node collector-ingest.bench.mjs            (or: pnpm --filter @otelkit/bench bench:collector)
-//   BENCH_ROUNDS=<n> (11), BENCH_PIN=0 (no CPU pinning), BENCH_RECEIVER_NODE_ARGS="--max-semi-space-size=2" (receiver flags)
+//   BENCH_ROUNDS=<n> (11), BENCH_PIN=0 (no CPU pinning), BENCH_RECEIVER_NODE_ARGS="--max-semi-space-size=2" (receiver flags),
+//   BENCH_RECEIVER_GC=default (the receivers without the CLI's GC setting)
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -48,6 +49,12 @@ else await main();
 async function receiver(kind) {
   const send = (message) => process.send(message);
   process.on('disconnect', () => process.exit(1)); // the bench died: do not linger
+  // The GC setting the `otelkit-collector` command gives its process (apps/collector/src/process-gc.ts), in both
+  // receivers alike; BENCH_RECEIVER_GC=default leaves V8's defaults.
+  if (process.env.BENCH_RECEIVER_GC !== 'default') {
+    const { tuneCollectorProcessGc } = await import(new URL('dist/process-gc.js', collectorDir).href);
+    tuneCollectorProcessGc();
+  }
   if (kind === 'collector') {
     const { startCollector } = await import(new URL('dist/index.js', collectorDir).href);
     global.gc?.();

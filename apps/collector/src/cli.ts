@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadDataDir, startCollector } from './collector.js';
 import { ConfigError, DEFAULT_PORTS } from './config.js';
+import { tuneCollectorProcessGc } from './process-gc.js';
 
 const HELP = `otelkit-collector — the local collector: OTLP gRPC/HTTP + Sentry envelopes in, a web UI and a JSON API out
 
@@ -81,6 +82,8 @@ async function start(args: string[]): Promise<void> {
     },
     strict: true,
   });
+  // This process is the collector's own: tune its GC for ingest (see process-gc.ts).
+  tuneCollectorProcessGc();
   const collector = await startCollector({
     grpcPort: portFlag('grpc-port', values['grpc-port']),
     httpPort: portFlag('http-port', values['http-port']),

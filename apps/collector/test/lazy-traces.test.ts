@@ -146,10 +146,11 @@ function everything(store: Store) {
   };
 }
 
-function lazyStore(requests: Buffer[], limits = DEFAULT_LIMITS): Store {
-  const store = new Store({ ...limits });
+/** Requests through the scanner into the store's slab arena, as the receivers store them. */
+function lazyStore(requests: Buffer[], limits = DEFAULT_LIMITS, slabBytes?: number): Store {
+  const store = new Store({ ...limits }, slabBytes);
   for (const bytes of requests) {
-    const scanned = scanTraces(bytes, RULES);
+    const scanned = scanTraces(bytes, RULES, store.traces.arena);
     expect(scanned).toBeDefined();
     store.ingestScannedTraces(scanned!);
   }
@@ -236,6 +237,22 @@ describe('OTLP/protobuf traces stored raw with a scanned index', () => {
     expect(store.traces.batchCount).toBeGreaterThan(0);
     expect(store.traces.batchCount).toBeLessThanOrEqual(4);
     expect(everything(store)).toEqual(everything(decodedStore(requests, limits)));
+  });
+
+  it('reuses arena slabs as batches are let go, and what it keeps still reads back as sent', () => {
+    // Each export of 13 spans takes about 6 KiB with its index: five to a 32 KiB slab. Sent five times over, with room
+    // for 100 spans (about eight exports, so more than a slab's worth), the store evicts and re-receives traces all
+    // along: slabs empty and are filled again while the batches of the slab before them are still read.
+    const limits = { ...DEFAULT_LIMITS, maxSpans: 100 };
+    const rounds = [...requests, ...requests, ...requests, ...requests, ...requests];
+    const store = lazyStore(rounds, limits, 32 * 1024);
+    const arena = store.traces.arena;
+    expect(rounds).toHaveLength(75);
+    // Without reuse, 75 regions of ~6 KiB would take 14 slabs or more.
+    expect(arena.slabsAllocated).toBeGreaterThanOrEqual(2);
+    expect(arena.slabsAllocated).toBeLessThanOrEqual(5);
+    expect(arena.slabCount).toBeLessThanOrEqual(5);
+    expect(everything(store)).toEqual(everything(decodedStore(rounds, limits)));
   });
 });
 

@@ -1,4 +1,5 @@
 import { ATTRIBUTE_NAMES } from '../internal/attribute-names.js';
+import type { SlabArena } from '../store/slab-arena.js';
 import type { RawSpans, SpanBatch } from '../store/span-batch.js';
 import {
   BatchStrings,
@@ -558,14 +559,15 @@ function ensure(n: number): void {
 
 /**
  * Indexes an ExportTraceServiceRequest. Returns undefined when the scanner gives up, or is disabled because probing
- * the generated code failed (the caller then takes the generated decoder's path). `bytes` is kept by the batch: pass
- * a buffer nobody else will write to.
+ * the generated code failed (the caller then takes the generated decoder's path). With an `arena`, the batch copies
+ * the request bytes and its index into a region of it when it is built (the caller may reuse `bytes` after that);
+ * without one, the batch keeps `bytes` itself: pass a buffer nobody else will write to.
  */
-export function scanTraces(bytes: Buffer, rules: ServerSpanRules): ScannedTraces | undefined {
+export function scanTraces(bytes: Buffer, rules: ServerSpanRules, arena?: SlabArena): ScannedTraces | undefined {
   if (tables === null || (tables === undefined && !fieldTables())) return undefined;
   takeColumns();
   try {
-    return scanRequest(bytes, rules);
+    return scanRequest(bytes, rules, arena);
   } catch (error) {
     releaseColumns({ cap, ids: sIds, times: sTimes, codes: sCodes, spans: sSpans, text: sText });
     if (error === GIVE_UP) return undefined;
@@ -573,7 +575,7 @@ export function scanTraces(bytes: Buffer, rules: ServerSpanRules): ScannedTraces
   }
 }
 
-function scanRequest(b: Buffer, rules: ServerSpanRules): ScannedTraces {
+function scanRequest(b: Buffer, rules: ServerSpanRules, arena: SlabArena | undefined): ScannedTraces {
   const end = b.length;
   const table = new BatchStrings();
   const scopes: { message: unknown; resource: number }[] = [];
@@ -627,12 +629,13 @@ function scanRequest(b: Buffer, rules: ServerSpanRules): ScannedTraces {
     for (let i = firstSpan; i < n; i++) sText[i * 3 + 1] = id;
   }
   const columns: Columns = { cap, ids: sIds, times: sTimes, codes: sCodes, spans: sSpans, text: sText };
-  return new Scanned(n, rejected, columns, { bytes: b, table, scopes, resources });
+  return new Scanned(n, rejected, columns, { bytes: b, table, scopes, resources, arena });
 }
 
-/** What a scan found besides its columns: the request, its strings, scopes and resources. */
+/** What a scan found besides its columns: the request, its strings, scopes and resources, and where to keep them. */
 interface ScanParts {
   bytes: Buffer;
+  arena: SlabArena | undefined;
   table: BatchStrings;
   scopes: RawSpans['scopes'];
   resources: RawSpans['resources'];
@@ -663,10 +666,20 @@ class Scanned implements ScannedTraces {
 }
 
 function buildBatch(n: number, scratch: Columns, parts: ScanParts): SpanBatch {
-  // The batch's columns share one buffer: one allocation per export rather than six (fewer backing stores for the
-  // allocator and the GC to track; the same bytes). 8-byte columns first, so that every view is aligned.
-  const memory = new ArrayBuffer(n * (3 * 8 + (ID_WORDS + 3 + 3) * 4 + 3));
-  let offset = 0;
+  // The batch's columns share one region: one allocation per export rather than six (fewer backing stores for the
+  // allocator and the GC to track; the same bytes). 8-byte columns first, so that every view is aligned. With an
+  // arena, the request bytes follow the columns in the same region (see slab-arena.ts for why).
+  const columnBytes = n * (3 * 8 + (ID_WORDS + 3 + 3) * 4 + 3);
+  const arena = parts.arena;
+  const padded = (columnBytes + 7) & ~7;
+  const region = arena ? arena.alloc(padded + parts.bytes.length) : undefined;
+  const memory = region ? region.memory : new ArrayBuffer(columnBytes);
+  let offset = region ? region.offset : 0;
+  let bytes = parts.bytes;
+  if (region) {
+    bytes = Buffer.from(memory, region.offset + padded, parts.bytes.length);
+    parts.bytes.copy(bytes);
+  }
   const column = <T>(
     make: (buffer: ArrayBuffer, offset: number, length: number) => T,
     length: number,
@@ -697,8 +710,9 @@ function buildBatch(n: number, scratch: Columns, parts: ScanParts): SpanBatch {
     codes,
     text,
     strings: parts.table.strings,
-    raw: { bytes: parts.bytes, spans, scopes: parts.scopes, resources: parts.resources },
+    raw: { bytes, spans, scopes: parts.scopes, resources: parts.resources },
     full: undefined,
+    slab: region?.slab,
   };
 }
 

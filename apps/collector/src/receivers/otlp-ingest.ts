@@ -55,20 +55,13 @@ export function acceptProtobuf(store: Store, signal: Signal, decoded: unknown): 
 const SERVER_SPAN_RULES = { routeOf, isFailed: isFailedRequest };
 
 /**
- * The bytes of a request body to keep: a copy when they are a small view of a much larger buffer (a transport's
- * read buffer), so that keeping them does not keep that buffer alive.
- */
-function ownBytes(body: Buffer): Buffer {
-  return body.buffer.byteLength > body.length * 2 ? Buffer.from(body) : body;
-}
-
-/**
  * Accepts an OTLP/protobuf ExportTraceServiceRequest body. The wire scanner indexes it without decoding it (see
  * `trace-scan.ts`), and the store keeps its bytes and that index; when the scanner gives up on an unusual request, it
  * takes the decoder path of {@link acceptProtobuf}, which accepts or refuses it exactly as it always did.
  */
 export function acceptTracesProtobuf(store: Store, body: Buffer): IngestOutcome {
-  const scanned = scanTraces(ownBytes(body), SERVER_SPAN_RULES);
+  // The batch copies the body into the trace store's arena when it is stored, so the transport's buffer is not kept.
+  const scanned = scanTraces(body, SERVER_SPAN_RULES, store.traces.arena);
   if (!scanned) return acceptProtobuf(store, 'traces', decodeProtobuf('traces', body));
   const { rejected } = scanned;
   // The scan has validated the request and counted its rejected spans, so the answer is known: storing the batch
@@ -85,7 +78,7 @@ export function acceptTracesProtobuf(store: Store, body: Buffer): IngestOutcome 
  * bytes are not a trace export.
  */
 export function replayStoredTraces(store: Store, bytes: Buffer): number | undefined {
-  const scanned: ScannedTraces | undefined = scanTraces(bytes, SERVER_SPAN_RULES);
+  const scanned: ScannedTraces | undefined = scanTraces(bytes, SERVER_SPAN_RULES, store.traces.arena);
   if (scanned) {
     store.ingestScannedTraces(scanned);
     return scanned.spans;

@@ -1,6 +1,7 @@
 import { normalizeTraces } from '../otlp/normalize.js';
 import { traceMessageDecoders } from '../otlp/proto.js';
 import { nanosFromBits, nanosToMs } from '../otlp/values.js';
+import type { Slab } from './slab-arena.js';
 import type { Attributes, SpanKindName, StatusName, StoredSpan } from './types.js';
 
 /**
@@ -36,6 +37,8 @@ export interface SpanBatch {
   readonly strings: string[];
   readonly raw: RawSpans | undefined;
   readonly full: StoredSpan[] | undefined;
+  /** The arena slab holding the columns and raw bytes, given back when the trace store lets the batch go. */
+  readonly slab: Slab | undefined;
 }
 
 /** Where the spans of a raw batch are in its ExportTraceServiceRequest bytes. */
@@ -218,5 +221,6 @@ export function batchFromSpans(
     strings: table.strings,
     raw: undefined,
     full: kept,
+    slab: undefined,
   };
 }

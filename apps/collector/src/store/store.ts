@@ -154,8 +154,12 @@ export class Store {
   #drainScheduled = false;
   sink: PersistSink | undefined;
 
-  constructor(readonly limits: CollectorLimits) {
-    this.traces = new TraceStore(limits.maxSpans, limits.maxSpansPerTrace);
+  /** `slabBytes`: the trace store's arena slab size (tests use small ones). */
+  constructor(
+    readonly limits: CollectorLimits,
+    slabBytes?: number,
+  ) {
+    this.traces = new TraceStore(limits.maxSpans, limits.maxSpansPerTrace, slabBytes);
     this.logs = new BoundedQueue(limits.maxLogs);
     this.metrics = new BoundedQueue(limits.maxMetricPoints);
     this.errors = new ErrorStore(limits.maxErrorEvents, limits.maxErrorGroups);

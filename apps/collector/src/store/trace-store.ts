@@ -1,3 +1,4 @@
+import { SlabArena } from './slab-arena.js';
 import {
   FLAG_FAILED,
   FLAG_PARENT,
@@ -94,13 +95,17 @@ export class TraceStore {
   readonly #spanIds = new Map<number, Set<string>>();
   readonly #summaries = new Map<number, TraceSummary>();
   readonly #batches = new Map<number, SpanBatch>();
+  /** Where scanned batches built for this store keep their bytes and index (see slab-arena.ts). */
+  readonly arena: SlabArena;
   #nextSeq = 1;
   #spanCount = 0;
 
   constructor(
     readonly maxSpans: number,
     readonly maxSpansPerTrace: number,
+    slabBytes?: number,
   ) {
+    this.arena = new SlabArena(slabBytes);
     this.#growSlots(1024);
     this.#rehash(4096);
   }
@@ -166,7 +171,7 @@ export class TraceStore {
       result.added.push(i);
     }
     batch.live = live;
-    if (live === 0) this.#batches.delete(seq);
+    if (live === 0) this.#dropBatch(seq, batch);
     while (this.#spanCount > this.maxSpans && this.#traceCount > 0) {
       const oldest = this.#order[this.#orderHead]!;
       this.#orderHead = (this.#orderHead + 1) % this.#order.length;
@@ -178,7 +183,7 @@ export class TraceStore {
         const s = Math.floor(ref / REF_SPAN);
         const b = this.#batches.get(s) as SpanBatch;
         const next = b.next[ref % REF_SPAN]!;
-        if (--b.live === 0) this.#batches.delete(s);
+        if (--b.live === 0) this.#dropBatch(s, b);
         ref = next;
       }
       this.#remove(oldest);
@@ -323,6 +328,12 @@ export class TraceStore {
       ref = b.next[j]!;
     }
     return false;
+  }
+
+  /** Lets a batch go once none of its spans is stored; its arena region is reused after that. */
+  #dropBatch(seq: number, batch: SpanBatch): void {
+    this.#batches.delete(seq);
+    this.arena.release(batch.slab);
   }
 
   #batch(ref: number): SpanBatch {
