@@ -43,17 +43,32 @@ const variants = [
   { name: 'sentry', env: { SENTRY_DSN: sentryIntake.dsn } },
 ];
 
-function request(child, message, key) {
-  return new Promise((resolve) => {
+/** The server's first message that has `key`; an error if it exits first (a server that crashes must not hang the run). */
+function reply(child, key) {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      child.off('message', on);
+      child.off('exit', exit);
+    };
     const on = (m) => {
       if (m && key in m) {
-        child.off('message', on);
+        done();
         resolve(m);
       }
     };
+    const exit = (code, signal) => {
+      done();
+      reject(new Error(`server ${child.variant} exited (${signal ?? code}) before its '${key}' message`));
+    };
     child.on('message', on);
-    child.send(message);
+    child.on('exit', exit);
   });
+}
+
+function request(child, message, key) {
+  const answer = reply(child, key);
+  child.send(message);
+  return answer;
 }
 
 function load(port, seconds) {
@@ -74,8 +89,9 @@ async function measure(v) {
     },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  child.variant = v.name;
   if (pinned) pin(child.pid, serverCpu);
-  const { port } = await new Promise((resolve) => child.once('message', resolve));
+  const { port } = await reply(child, 'port');
   await load(port, WARMUP_S);
   // The server exports what the warm-up queued (loading its exporter if it loads it lazily), then starts counting.
   await request(child, 'mark', 'marked');
