@@ -1,12 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compiled } from './support/compiled.js';
 import { logsRequest, postJson } from './support/otlp-json.js';
 
 const run = promisify(execFile);
@@ -16,15 +15,8 @@ const children: ChildProcess[] = [];
 let dataDir: string;
 
 beforeAll(async () => {
-  // The CLI is the compiled entry point; build it when this test runs before the package build.
-  if (!existsSync(cli))
-    await run(
-      process.execPath,
-      [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: root,
-      },
-    );
+  // The CLI is the compiled entry point.
+  await compiled('cli.js');
   dataDir = await mkdtemp(join(tmpdir(), 'otelkit-cli-'));
 }, 180_000);
 

@@ -1,24 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { compiled } from './support/compiled.js';
 
 const run = promisify(execFile);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const compiled = new URL('../dist/process-gc.js', import.meta.url);
+let moduleUrl: string;
 
 beforeAll(async () => {
-  // What the CLI imports is the compiled module; build it when this test runs before the package build.
-  if (!existsSync(compiled))
-    await run(
-      process.execPath,
-      [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: root,
-      },
-    );
+  // What the CLI imports is the compiled module.
+  moduleUrl = pathToFileURL(await compiled('process-gc.js')).href;
 }, 180_000);
 
 /**
@@ -27,7 +18,7 @@ beforeAll(async () => {
  */
 async function youngGenerationBytes(tuned: boolean): Promise<number> {
   const script = `
-    const { tuneCollectorProcessGc } = await import(${JSON.stringify(compiled.href)});
+    const { tuneCollectorProcessGc } = await import(${JSON.stringify(moduleUrl)});
     if (${tuned}) tuneCollectorProcessGc();
     const { getHeapSpaceStatistics } = await import('node:v8');
     const keep = [];
