@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
  * between them, and V8 counts that array-buffer memory against the old generation's limit, so it runs mark-compacts
  * instead: in the ingest benchmark about one every 110 ms, with the young generation grown to its maximum. Small
  * semi-spaces keep scavenges frequent (each ≈ 0.3 ms here) and the dead buffers go with them; with the stored batches
- * in reused slabs as well (`store/slab-arena.ts`), mark-compacts fell from 15–25 to 4–5 per benchmark run.
+ * in reused slabs as well (`store/slab-arena.ts`), mark-compacts fell from 16–25 to 4–8 per 3-round benchmark run, most of them while the store first fills.
  *
  * `startCollector` does not do this: embedded in another program (a test runner, the demo), the process and its GC are
  * that program's. The setting is read by V8 each time it would grow the young generation, so it applies from here on.

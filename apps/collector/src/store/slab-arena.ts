@@ -18,7 +18,7 @@ export interface Slab {
   live: number;
 }
 
-/** A region handed out by {@link SlabArena.alloc}: `bytes` bytes of `memory` from `offset` (8-byte aligned). */
+/** A region handed out by {@link SlabArena.alloc}: the requested bytes of `memory` from `offset` (8-byte aligned). */
 export interface Region {
   readonly memory: ArrayBuffer;
   readonly offset: number;
