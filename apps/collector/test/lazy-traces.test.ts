@@ -268,6 +268,86 @@ describe('OTLP/protobuf traces stored raw with a scanned index', () => {
   });
 });
 
+describe('trace bookkeeping across exports, queries and evictions', () => {
+  /** Traces of 3, 20 and 40 spans (past the 16 from which a trace keeps a span-id set), each over several exports. */
+  function growingTraces(): ReadableSpan[][] {
+    const memory = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'checkout' }),
+      spanProcessors: [new SimpleSpanProcessor(memory)],
+    });
+    const tracer = provider.getTracer('bookkeeping-test');
+    for (let round = 0; round < 3; round++) {
+      for (const size of [3, 20, 40]) {
+        const root = tracer.startSpan(`GET /order/${round}/${size}`, {
+          kind: SpanKind.SERVER,
+          attributes: { 'http.request.method': 'GET', 'http.route': '/order/:id', 'http.response.status_code': 200 },
+          startTime: [1_760_000_000 + round, size],
+        });
+        for (let i = 1; i < size; i++) {
+          tracer
+            .startSpan(
+              `step ${i}`,
+              { startTime: [1_760_000_000 + round, size + i] },
+              trace.setSpan(context.active(), root),
+            )
+            .end([1_760_000_001 + round, i]);
+        }
+        root.end([1_760_000_002 + round, 0]);
+      }
+    }
+    const spans = memory.getFinishedSpans();
+    const exports: ReadableSpan[][] = [];
+    for (let i = 0; i < spans.length; i += 7) exports.push(spans.slice(i, i + 7));
+    // Parts of the big traces sent again: every span a duplicate, found through the span-id set.
+    exports.push(spans.slice(20, 45), spans.slice(60, 70));
+    return exports;
+  }
+
+  it('answers as the decode-everything path after every export: summaries follow their traces, slots are reused clean', async () => {
+    const capture = await captureServer();
+    const exporter = new OTLPTraceExporter({ url: capture.url });
+    const sent = growingTraces();
+    for (const batch of sent) {
+      const result = await new Promise<{ code: number }>((resolve) => exporter.export(batch, resolve));
+      expect(result.code).toBe(0);
+    }
+    await exporter.shutdown();
+    // Room for about two of the nine traces: they are evicted and their slots taken by new traces while read.
+    for (const maxSpans of [10_000, 70]) {
+      const limits = { ...DEFAULT_LIMITS, maxSpans };
+      const lazy = new Store({ ...limits });
+      const decoded = new Store({ ...limits });
+      let checked = 0;
+      for (const bytes of capture.requests) {
+        lazy.ingestScannedTraces(scanTraces(bytes, RULES, lazy.traces.arena)!);
+        const n = normalizeTraces(otlpCodec('traces').decodeRequest(bytes));
+        decoded.ingestSpans(n.items, n.rejected);
+        // Read between exports: the summaries made now must not be served once more spans of their trace arrive.
+        const a = createQuery(lazy);
+        const b = createQuery(decoded);
+        const listed = a.listTraces({ limit: 100 });
+        expect(listed).toEqual(b.listTraces({ limit: 100 }));
+        for (const t of listed) expect(a.getTrace(t.traceId)).toEqual(b.getTrace(t.traceId));
+        checked += listed.length;
+      }
+      expect(checked).toBeGreaterThan(0);
+      const stats = lazy.stats();
+      expect(stats).toMatchObject({ duplicates: decoded.stats().duplicates, evicted: decoded.stats().evicted });
+      if (maxSpans === 70) expect(stats.evicted.traces).toBeGreaterThan(3);
+      else {
+        expect(stats.duplicates.spans).toBe(35);
+        expect(
+          createQuery(lazy)
+            .listTraces({ limit: 100 })
+            .map((t) => t.spanCount)
+            .sort((x, y) => x - y),
+        ).toEqual([3, 3, 3, 20, 20, 20, 40, 40, 40]);
+      }
+    }
+  });
+});
+
 /** A tiny protobuf writer for requests the SDK never produces (duplicate keys, several oneof members, …). */
 const pb = {
   varint(n: number | bigint): number[] {

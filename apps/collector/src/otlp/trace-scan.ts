@@ -1,20 +1,11 @@
 import { ATTRIBUTE_NAMES } from '../internal/attribute-names.js';
 import type { SlabArena } from '../store/slab-arena.js';
+import type * as Batch from '../store/span-batch.js';
 import type { RawSpans, SpanBatch } from '../store/span-batch.js';
-import {
-  BatchStrings,
-  FLAG_EXCEPTION,
-  FLAG_FAILED,
-  FLAG_PARENT,
-  ID_PARENT,
-  ID_SPAN,
-  ID_START,
-  ID_WORDS,
-  KIND_SERVER,
-  STATUS_ERROR,
-} from '../store/span-batch.js';
+import { BatchStrings, ID_WORDS } from '../store/span-batch.js';
 import type { Attributes, AttributeValue } from '../store/types.js';
 import { traceMessageDecoders, traceMessageEncoders } from './proto.js';
+import type * as Fields from './trace-fields.js';
 import {
   ARRAY_VALUE,
   ATTRIBUTE,
@@ -26,27 +17,27 @@ import {
   CHECK_VARINT,
   CODE,
   DOUBLE_VALUE,
-  END_TIME,
-  EVENT,
+  type END_TIME,
+  type EVENT,
   INT_VALUE,
   ITEM,
   KEY,
-  KIND,
+  type KIND,
   KVLIST_VALUE,
-  LINK,
+  type LINK,
   NAME,
-  PARENT_SPAN_ID,
+  type PARENT_SPAN_ID,
   probeTraceFields,
   RESOURCE,
   RESOURCE_SPANS,
   SCOPE,
   SCOPE_SPANS,
   SPAN,
-  SPAN_ID,
-  START_TIME,
-  STATUS,
+  type SPAN_ID,
+  type START_TIME,
+  type STATUS,
   STRING_VALUE,
-  TRACE_ID,
+  type TRACE_ID,
   type TraceFieldTables,
   UNKNOWN,
   VALUE,
@@ -106,6 +97,22 @@ const STATUS_CODE = ascii(STATUS_CODE_KEY);
 const EXCEPTION = ascii('exception');
 /** The attribute keys a span's index reads, in the order scanSpan's `which` numbers them. */
 const INDEXED_KEYS = [ROUTE, METHOD, STATUS_CODE];
+/**
+ * The same keys as little-endian 32-bit words (the whole words of each; its last `length % 4` bytes are compared one
+ * by one). Byte loops cost TurboFan a map and bounds check per byte (it does not hoist them out of loops); four bytes
+ * read in one straight line share them. Measured with callgrind, this and the same for the string cache below: the scan
+ * of the ingest bench's spans went from 9,043 to 8,221 instructions per span.
+ */
+const INDEXED_KEY_WORDS = INDEXED_KEYS.map(wordsOf);
+
+function wordsOf(bytes: Uint8Array): Int32Array {
+  const words = new Int32Array(bytes.length >> 2);
+  for (let w = 0; w < words.length; w++) {
+    const q = w * 4;
+    words[w] = bytes[q]! | (bytes[q + 1]! << 8) | (bytes[q + 2]! << 16) | (bytes[q + 3]! << 24);
+  }
+  return words;
+}
 
 /** Where the last {@link varintAt} / {@link varint64At} ended, or where the contents of the last {@link lengthStop} start. */
 let after = 0;
@@ -470,6 +477,8 @@ let lastRoute = '';
 const CACHE_SLOTS = 1024;
 const CACHE_BYTES = 64;
 const cacheArena = new Uint8Array(CACHE_SLOTS * CACHE_BYTES);
+/** `cacheArena` as little-endian 32-bit words (slots start on a word), compared four bytes at a time. */
+const cacheWords = new Int32Array(cacheArena.buffer);
 const cacheLength = new Int32Array(CACHE_SLOTS).fill(-1);
 const cacheString: string[] = new Array<string>(CACHE_SLOTS).fill('');
 
@@ -480,14 +489,18 @@ function sharedString(b: Buffer, start: number, end: number): string {
   const h = (len * 31 + b[start]! * 7 + b[end - 1]! * 131 + b[start + (len >> 1)]! * 1031) & (CACHE_SLOTS - 1);
   const o = h * CACHE_BYTES;
   if (cacheLength[h] === len) {
-    let same = true;
-    for (let i = 0; i < len; i++) {
-      if (cacheArena[o + i] !== b[start + i]) {
-        same = false;
-        break;
-      }
+    const words = cacheWords;
+    const whole = len >> 2;
+    let w = 0;
+    for (let q = start; w < whole; w++, q += 4) {
+      if ((b[q]! | (b[q + 1]! << 8) | (b[q + 2]! << 16) | (b[q + 3]! << 24)) !== words[(o >> 2) + w]) break;
     }
-    if (same) return cacheString[h]!;
+    if (w === whole) {
+      const arena = cacheArena;
+      let i = whole * 4;
+      while (i < len && arena[o + i] === b[start + i]) i++;
+      if (i === len) return cacheString[h]!;
+    }
   }
   const text = intern(b.toString('utf8', start, end));
   cacheArena.set(b.subarray(start, end), o);
@@ -779,6 +792,33 @@ function scanSpan(
   rules: ServerSpanRules,
   table: BatchStrings,
 ): boolean {
+  // Literal copies of the imported constants read here, each held equal to its import by `satisfies`: TurboFan reads
+  // an imported binding from its module cell, with a hole check, at every use (and the case labels below are literals
+  // because only a switch over literal cases becomes a jump table). Measured with callgrind: the scan went from 8,221
+  // to 6,835 instructions per span.
+  const WIRE_VARINT = 0 satisfies typeof Fields.WIRE_VARINT;
+  const WIRE_I64 = 1 satisfies typeof Fields.WIRE_I64;
+  const WIRE_LEN = 2 satisfies typeof Fields.WIRE_LEN;
+  const WIRE_I32 = 5 satisfies typeof Fields.WIRE_I32;
+  const UNKNOWN = 0 satisfies typeof Fields.UNKNOWN;
+  const TRACE_ID = 10 satisfies typeof Fields.TRACE_ID;
+  const SPAN_ID = 11 satisfies typeof Fields.SPAN_ID;
+  const PARENT_SPAN_ID = 12 satisfies typeof Fields.PARENT_SPAN_ID;
+  const START_TIME = 15 satisfies typeof Fields.START_TIME;
+  const EVENT = 18 satisfies typeof Fields.EVENT;
+  const LINK = 19 satisfies typeof Fields.LINK;
+  const KEY = 22 satisfies typeof Fields.KEY;
+  const VALUE = 23 satisfies typeof Fields.VALUE;
+  const ID_WORDS = 10 satisfies typeof Batch.ID_WORDS;
+  const ID_SPAN = 4 satisfies typeof Batch.ID_SPAN;
+  const ID_PARENT = 6 satisfies typeof Batch.ID_PARENT;
+  const ID_START = 8 satisfies typeof Batch.ID_START;
+  const FLAG_PARENT = 1 satisfies typeof Batch.FLAG_PARENT;
+  const FLAG_EXCEPTION = 2 satisfies typeof Batch.FLAG_EXCEPTION;
+  const FLAG_FAILED = 4 satisfies typeof Batch.FLAG_FAILED;
+  const KIND_SERVER = 2 satisfies typeof Batch.KIND_SERVER;
+  const STATUS_ERROR = 2 satisfies typeof Batch.STATUS_ERROR;
+
   let traceStart = -1;
   let traceLen = 0;
   let spanStart = -1;
@@ -818,10 +858,10 @@ function scanSpan(
     const field = tag >>> 3;
     const role = field < roles.length ? roles[field]! : UNKNOWN;
     switch (role) {
-      case TRACE_ID:
-      case SPAN_ID:
-      case PARENT_SPAN_ID:
-      case NAME: {
+      case 10 satisfies typeof TRACE_ID:
+      case 11 satisfies typeof SPAN_ID:
+      case 12 satisfies typeof PARENT_SPAN_ID:
+      case 13 satisfies typeof NAME: {
         if (wt !== WIRE_LEN) fail();
         let from: number;
         let stop: number;
@@ -849,7 +889,7 @@ function scanSpan(
         p = stop;
         break;
       }
-      case KIND:
+      case 14 satisfies typeof KIND:
         if (wt !== WIRE_VARINT) fail();
         if (p < end && b[p]! < 0x80) kind = b[p++]!;
         else {
@@ -857,8 +897,8 @@ function scanSpan(
           p = after;
         }
         break;
-      case START_TIME:
-      case END_TIME:
+      case 15 satisfies typeof START_TIME:
+      case 16 satisfies typeof END_TIME:
         if (wt !== WIRE_I64) fail();
         if (p + 8 > end) fail();
         // Little-endian halves, read inline (scanSpan is too large for V8 to inline even small helpers into it).
@@ -871,7 +911,7 @@ function scanSpan(
         }
         p += 8;
         break;
-      case ATTRIBUTE: {
+      case 17 satisfies typeof ATTRIBUTE: {
         if (wt !== WIRE_LEN) fail();
         let stop: number;
         if (p < end && b[p]! < 0x80) {
@@ -924,10 +964,17 @@ function scanSpan(
         if (attributeCount++ < MAX_ATTRIBUTES && keyStart >= 0) {
           const len = keyEnd - keyStart;
           let which = -1;
-          for (let k = 0; k < INDEXED_KEYS.length && which < 0; k++) {
-            const key = INDEXED_KEYS[k]!;
+          const keys = INDEXED_KEYS;
+          for (let k = 0; k < keys.length && which < 0; k++) {
+            const key = keys[k]!;
             if (key.length !== len) continue;
+            const words = INDEXED_KEY_WORDS[k]!;
             let i = 0;
+            for (let q = keyStart; i < words.length; i++, q += 4) {
+              if ((b[q]! | (b[q + 1]! << 8) | (b[q + 2]! << 16) | (b[q + 3]! << 24)) !== words[i]) break;
+            }
+            if (i < words.length) continue;
+            i *= 4;
             while (i < len && b[keyStart + i] === key[i]) i++;
             if (i === len) which = k;
           }
@@ -946,9 +993,9 @@ function scanSpan(
         }
         break;
       }
-      case EVENT:
-      case LINK:
-      case STATUS: {
+      case 18 satisfies typeof EVENT:
+      case 19 satisfies typeof LINK:
+      case 20 satisfies typeof STATUS: {
         if (wt !== WIRE_LEN) fail();
         const stop = lengthStop(b, p, end);
         if (role === EVENT) {
@@ -960,7 +1007,7 @@ function scanSpan(
         break;
       }
       // Fields only validated, as in otherField (inline: every span from the SDK has some).
-      case CHECK_VARINT:
+      case 1 satisfies typeof CHECK_VARINT:
         if (wt !== WIRE_VARINT) fail();
         if (p < end && b[p]! < 0x80) p++;
         else {
@@ -968,16 +1015,16 @@ function scanSpan(
           p = after;
         }
         break;
-      case CHECK_I32:
+      case 4 satisfies typeof CHECK_I32:
         if (wt !== WIRE_I32) fail();
         p += 4;
         if (p > end) fail();
         break;
-      case CHECK_LEN:
+      case 3 satisfies typeof CHECK_LEN:
         if (wt !== WIRE_LEN) fail();
         p = lengthStop(b, p, end);
         break;
-      case CHECK_I64:
+      case 2 satisfies typeof CHECK_I64:
         if (wt !== WIRE_I64) fail();
         p += 8;
         if (p > end) fail();

@@ -61,6 +61,9 @@ export interface SpanAddResult {
   evictedTraces: number;
 }
 
+/** `#marks` bits. */
+const HAS_SPAN_IDS = 1;
+const HAS_SUMMARY = 2;
 /** Span ids of a trace are kept in a Set once it grows past this many spans (smaller ones are scanned). */
 const INDEX_FROM = 16;
 /** Room for the spans of one batch in a reference (a 64 MiB request holds fewer than 2^22 spans). */
@@ -94,7 +97,15 @@ export class TraceStore {
   #traceCount = 0;
   readonly #spanIds = new Map<number, Set<string>>();
   readonly #summaries = new Map<number, TraceSummary>();
+  /**
+   * Per trace slot: which of the two maps above hold an entry for it (`HAS_SPAN_IDS`, `HAS_SUMMARY`). Nearly every
+   * trace is in neither, and the span loop of `add` asks for each span; a byte read spares it the map lookups.
+   */
+  #marks = new Uint8Array(0);
   readonly #batches = new Map<number, SpanBatch>();
+  /** The batch `#batch` found last: a trace's spans and an evicted trace's neighbours mostly share one. */
+  #lastSeq = -1;
+  #lastBatch: SpanBatch | undefined;
   /** Where scanned batches built for this store keep their bytes and index (see slab-arena.ts). */
   readonly arena: SlabArena;
   #nextSeq = 1;
@@ -162,10 +173,14 @@ export class TraceStore {
       this.#batch(last).next[last % REF_SPAN] = ref;
       this.#last[slot] = ref;
       this.#count[slot] = n + 1;
-      const set = this.#spanIds.get(slot);
-      if (set) set.add(spanIdOf(batch, i));
-      else if (n + 1 > INDEX_FROM) this.#spanIds.set(slot, new Set(this.#refs(slot).map((r) => this.#spanId(r))));
-      this.#summaries.delete(slot);
+      const marks = this.#marks[slot]!;
+      if (marks !== 0 || n + 1 > INDEX_FROM) {
+        if (marks & HAS_SPAN_IDS) (this.#spanIds.get(slot) as Set<string>).add(spanIdOf(batch, i));
+        else if (n + 1 > INDEX_FROM) this.#spanIds.set(slot, new Set(this.#refs(slot).map((r) => this.#spanId(r))));
+        // The trace changed: a summary made before is stale.
+        this.#summaries.delete(slot);
+        this.#marks[slot] = n + 1 > INDEX_FROM ? HAS_SPAN_IDS : 0;
+      }
       this.#spanCount++;
       live++;
       result.added.push(i);
@@ -181,7 +196,7 @@ export class TraceStore {
       result.evictedTraces++;
       for (let ref = this.#first[oldest]!; ref >= 0; ) {
         const s = Math.floor(ref / REF_SPAN);
-        const b = this.#batches.get(s) as SpanBatch;
+        const b = this.#batch(ref);
         const next = b.next[ref % REF_SPAN]!;
         if (--b.live === 0) this.#dropBatch(s, b);
         ref = next;
@@ -252,8 +267,11 @@ export class TraceStore {
       i = j;
     }
     this.#count[slot] = 0;
-    this.#spanIds.delete(slot);
-    this.#summaries.delete(slot);
+    if (this.#marks[slot] !== 0) {
+      this.#spanIds.delete(slot);
+      this.#summaries.delete(slot);
+      this.#marks[slot] = 0;
+    }
     this.#free.push(slot);
     this.#traceCount--;
   }
@@ -267,6 +285,9 @@ export class TraceStore {
     last.set(this.#last);
     const count = new Int32Array(to);
     count.set(this.#count);
+    const marks = new Uint8Array(to);
+    marks.set(this.#marks);
+    this.#marks = marks;
     this.#tid = tid;
     this.#first = first;
     this.#last = last;
@@ -315,8 +336,7 @@ export class TraceStore {
   }
 
   #has(slot: number, batch: SpanBatch, i: number): boolean {
-    const set = this.#spanIds.get(slot);
-    if (set) return set.has(spanIdOf(batch, i));
+    if (this.#marks[slot]! & HAS_SPAN_IDS) return (this.#spanIds.get(slot) as Set<string>).has(spanIdOf(batch, i));
     const o = i * ID_WORDS + ID_SPAN;
     const hi = batch.ids[o]!;
     const lo = batch.ids[o + 1]!;
@@ -333,11 +353,20 @@ export class TraceStore {
   /** Lets a batch go once none of its spans is stored; its arena region is reused after that. */
   #dropBatch(seq: number, batch: SpanBatch): void {
     this.#batches.delete(seq);
+    if (seq === this.#lastSeq) {
+      this.#lastSeq = -1;
+      this.#lastBatch = undefined;
+    }
     this.arena.release(batch.slab);
   }
 
   #batch(ref: number): SpanBatch {
-    return this.#batches.get(Math.floor(ref / REF_SPAN)) as SpanBatch;
+    const seq = Math.floor(ref / REF_SPAN);
+    if (seq !== this.#lastSeq) {
+      this.#lastBatch = this.#batches.get(seq);
+      this.#lastSeq = seq;
+    }
+    return this.#lastBatch as SpanBatch;
   }
 
   #spanId(ref: number): string {
@@ -472,6 +501,7 @@ export class TraceStore {
       status: errorCount > 0 ? 'error' : anyOk ? 'ok' : 'unset',
     };
     this.#summaries.set(slot, summary);
+    this.#marks[slot] = this.#marks[slot]! | HAS_SUMMARY;
     return summary;
   }
 }
