@@ -213,19 +213,29 @@ describe('SpanEncoder', () => {
     }
   });
 
-  it('hands each request over for good: later batches, small or large, never overwrite bytes already returned', () => {
+  it('reuses its buffer from one request to the next, except after a batch far larger than usual', () => {
     const all = spans();
     const encoder = new SpanEncoder();
-    const batches = [
-      all.slice(0, 50),
-      all.slice(50, 200),
-      [...all, ...all, ...all, ...all, ...all, ...all],
-      all.slice(7, 9),
-    ];
-    const outputs = batches.map((batch) => encoder.encode(batch));
-    for (const [i, batch] of batches.entries()) {
+    // Enough copies of the spans to take more than 4 MiB.
+    const copies = Math.ceil((4.5 * 1024 * 1024) / new SpanEncoder().encode(all).byteLength);
+    const huge = Array.from({ length: copies }, () => all).flat();
+    // The first batch grows the buffer; the second fits in it.
+    const batches = [all.slice(50, 200), all.slice(0, 50), huge, all.slice(7, 9), all.slice(0, 3)];
+    const outputs = batches.map((batch) => {
+      const out = encoder.encode(batch);
+      // Valid until the next call: the bytes are what the upstream serializer writes.
       const theirs = Buffer.from(ProtobufTraceSerializer.serializeRequest(batch) as Uint8Array);
-      expect(Buffer.from(outputs[i] as Uint8Array).equals(theirs), `batch ${i}`).toBe(true);
-    }
+      expect(Buffer.from(out).equals(theirs)).toBe(true);
+      return out;
+    });
+    expect(outputs[2]!.byteLength).toBeGreaterThan(4 * 1024 * 1024);
+    // Same buffer for the first two; the huge one is handed over for good and the next request starts a small one.
+    // (Identity as booleans: a failing toBe on two ArrayBuffers would print their bytes.)
+    expect(outputs[1]!.buffer === outputs[0]!.buffer).toBe(true);
+    expect(outputs[3]!.buffer === outputs[2]!.buffer).toBe(false);
+    expect(outputs[3]!.buffer.byteLength).toBeLessThan(1024 * 1024);
+    expect(outputs[4]!.buffer === outputs[3]!.buffer).toBe(true);
+    const theirs = Buffer.from(ProtobufTraceSerializer.serializeRequest(huge) as Uint8Array);
+    expect(Buffer.from(outputs[2]!).equals(theirs)).toBe(true);
   });
 });

@@ -320,6 +320,10 @@ export class SpanEncoder {
   readonly #resources = new WeakMap<Resource, Uint8Array>();
   readonly #scopes = new WeakMap<InstrumentationScope, Uint8Array>();
 
+  /**
+   * The ExportTraceServiceRequest for `spans`, byte for byte what `ProtobufTraceSerializer` writes. The result is a
+   * view of the encoder's buffer and is valid until the next call: copy it before encoding again.
+   */
   encode(spans: readonly ReadableSpan[]): Uint8Array {
     const w = this.#w;
     w.pos = 0;
@@ -364,11 +368,13 @@ export class SpanEncoder {
       }
       w.end(resourceSpans);
     }
-    // The request is handed over without a copy (the transport may hold it for retries, and copies it into a Buffer
-    // anyway); the next one is written into a new buffer of the same size. A batch far larger than usual should not
-    // pin a buffer that large for the life of the process.
+    // A view of the encoder's own buffer, which the next call writes over: the stock gRPC transport copies the request
+    // into a Buffer of its own before `send` returns (and never sends it again), so a fresh buffer per export would
+    // be one more ~300 KiB allocation for nothing. Every export's allocations are what drives the mark-compacts under
+    // load (see the README). A batch far larger than usual should not pin a buffer that large for the life of the
+    // process: that buffer is handed over and the next call starts a small one.
     const out = w.buf.subarray(0, w.pos);
-    w.buf = new Uint8Array(w.buf.length > 4 * 1024 * 1024 ? 64 * 1024 : w.buf.length);
+    if (w.buf.length > 4 * 1024 * 1024) w.buf = new Uint8Array(64 * 1024);
     return out;
   }
 
