@@ -24,18 +24,17 @@
 //   BENCH_ROUNDS=<n> (11), BENCH_PIN=0 (no CPU pinning), BENCH_RECEIVER_NODE_ARGS="--max-semi-space-size=2" (receiver flags),
 //   BENCH_RECEIVER_GC=default (the receivers without the CLI's GC setting)
 import { fork } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { loadFromCollector, paymentSpanBatches } from './lib/payment-spans.mjs';
 import { pin, pinClient } from './lib/pin-cpu.mjs';
 import { printRatios } from './lib/report.mjs';
 import { mean, median, medianCi, quantile } from './lib/stats.mjs';
 
-// The exporter, the SDK and grpc-js are the collector's own (dev) dependencies; resolve them from there.
+// The exporter, the SDK and grpc-js are the collector's own (dev) dependencies: `load` resolves them from there.
 const collectorDir = new URL('../apps/collector/', import.meta.url);
-const requireFromCollector = createRequire(new URL('package.json', collectorDir));
-const load = (name) => import(pathToFileURL(requireFromCollector.resolve(name)).href);
+const load = loadFromCollector;
 
 const BATCH = 512;
 const SPANS_PER_RUN = 100_000;
@@ -128,47 +127,9 @@ function startReceiver(kind, cpu) {
   return next().then(({ port }) => ({ child, port, ask }));
 }
 
-/** Distinct spans shaped like a payment request: a SERVER span and a CLIENT child with realistic attributes. */
-async function makeBatches(count) {
-  const { SpanKind, context, trace } = await load('@opentelemetry/api');
-  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await load(
-    '@opentelemetry/sdk-trace-base',
-  );
-  const { resourceFromAttributes } = await load('@opentelemetry/resources');
-  const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({
-      'service.name': 'payment-api',
-      'service.version': '2.3.1',
-      'host.name': 'pod-1',
-    }),
-    spanProcessors: [new SimpleSpanProcessor(memory)],
-  });
-  const tracer = provider.getTracer('bench');
-  for (let i = 0; i < count / 2; i++) {
-    const server = tracer.startSpan('POST /api/v1/payments/charge', {
-      kind: SpanKind.SERVER,
-      attributes: {
-        'http.request.method': 'POST',
-        'http.route': '/api/v1/payments/charge',
-        'url.path': '/api/v1/payments/charge',
-        'http.response.status_code': 200,
-        'otelkit.correlation_id': `req-${i}`,
-        'user.id': `user-${i % 1000}`,
-      },
-    });
-    const client = tracer.startSpan(
-      'POST card-gateway /charge',
-      { kind: SpanKind.CLIENT, attributes: { 'server.address': 'card-gateway', 'server.port': 8080 } },
-      trace.setSpan(context.active(), server),
-    );
-    client.end();
-    server.end();
-  }
-  const spans = memory.getFinishedSpans();
-  const batches = [];
-  for (let i = 0; i < spans.length; i += BATCH) batches.push(spans.slice(i, i + BATCH));
-  return batches;
+/** Distinct spans shaped like a payment request (see lib/payment-spans.mjs), in batches of one export. */
+function makeBatches(count) {
+  return paymentSpanBatches(count, BATCH);
 }
 
 // A full GC before each timed run, so that the garbage of making its spans is not collected on its clock (`gc` is

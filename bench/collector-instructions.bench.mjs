@@ -12,10 +12,10 @@
 //   node collector-instructions.bench.mjs [n1] [n2]   (200 300; needs valgrind; prints a note and exits 0 without it)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { loadFromCollector, paymentSpanBatches } from './lib/payment-spans.mjs';
 
 const BATCH = 512;
 const collectorDir = new URL('../apps/collector/', import.meta.url);
@@ -75,49 +75,10 @@ async function main() {
 
 /** `count` exports of the ingest bench's spans, as the real serializer encodes them, each prefixed by its length. */
 async function encodeExports(count) {
-  const requireFromCollector = createRequire(new URL('package.json', collectorDir));
-  const load = (name) => import(pathToFileURL(requireFromCollector.resolve(name)).href);
-  const { SpanKind, context, trace } = await load('@opentelemetry/api');
-  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await load(
-    '@opentelemetry/sdk-trace-base',
-  );
-  const { resourceFromAttributes } = await load('@opentelemetry/resources');
-  const { ProtobufTraceSerializer } = await load('@opentelemetry/otlp-transformer');
-  const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({
-      'service.name': 'payment-api',
-      'service.version': '2.3.1',
-      'host.name': 'pod-1',
-    }),
-    spanProcessors: [new SimpleSpanProcessor(memory)],
-  });
-  const tracer = provider.getTracer('bench');
+  const { ProtobufTraceSerializer } = await loadFromCollector('@opentelemetry/otlp-transformer');
   const parts = [];
-  for (let e = 0; e < count; e++) {
-    memory.reset();
-    for (let i = 0; i < BATCH / 2; i++) {
-      const k = e * (BATCH / 2) + i;
-      const server = tracer.startSpan('POST /api/v1/payments/charge', {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'http.request.method': 'POST',
-          'http.route': '/api/v1/payments/charge',
-          'url.path': '/api/v1/payments/charge',
-          'http.response.status_code': 200,
-          'otelkit.correlation_id': `req-${k}`,
-          'user.id': `user-${k % 1000}`,
-        },
-      });
-      const client = tracer.startSpan(
-        'POST card-gateway /charge',
-        { kind: SpanKind.CLIENT, attributes: { 'server.address': 'card-gateway', 'server.port': 8080 } },
-        trace.setSpan(context.active(), server),
-      );
-      client.end();
-      server.end();
-    }
-    const body = ProtobufTraceSerializer.serializeRequest(memory.getFinishedSpans());
+  for (const batch of await paymentSpanBatches(count * BATCH, BATCH)) {
+    const body = ProtobufTraceSerializer.serializeRequest(batch);
     const length = Buffer.alloc(4);
     length.writeUInt32LE(body.length);
     parts.push(length, body);
