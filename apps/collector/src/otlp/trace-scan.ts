@@ -477,7 +477,10 @@ let lastRoute = '';
 const CACHE_SLOTS = 1024;
 const CACHE_BYTES = 64;
 const cacheArena = new Uint8Array(CACHE_SLOTS * CACHE_BYTES);
-/** `cacheArena` as little-endian 32-bit words (slots start on a word), compared four bytes at a time. */
+/**
+ * `cacheArena` as 32-bit words (slots start on a word), compared four bytes at a time with words read little-endian
+ * from the request. On a big-endian host they never match: every name is then decoded, which is correct, only slower.
+ */
 const cacheWords = new Int32Array(cacheArena.buffer);
 const cacheLength = new Int32Array(CACHE_SLOTS).fill(-1);
 const cacheString: string[] = new Array<string>(CACHE_SLOTS).fill('');
