@@ -27,14 +27,13 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { loadFromCollector, paymentSpanBatches } from './lib/payment-spans.mjs';
+import { loadFromCollector as load, paymentSpanBatches } from './lib/payment-spans.mjs';
 import { pin, pinClient } from './lib/pin-cpu.mjs';
 import { printRatios } from './lib/report.mjs';
 import { mean, median, medianCi, quantile } from './lib/stats.mjs';
 
 // The exporter, the SDK and grpc-js are the collector's own (dev) dependencies: `load` resolves them from there.
 const collectorDir = new URL('../apps/collector/', import.meta.url);
-const load = loadFromCollector;
 
 const BATCH = 512;
 const SPANS_PER_RUN = 100_000;
@@ -127,11 +126,6 @@ function startReceiver(kind, cpu) {
   return next().then(({ port }) => ({ child, port, ask }));
 }
 
-/** Distinct spans shaped like a payment request (see lib/payment-spans.mjs), in batches of one export. */
-function makeBatches(count) {
-  return paymentSpanBatches(count, BATCH);
-}
-
 // A full GC before each timed run, so that the garbage of making its spans is not collected on its clock (`gc` is
 // exposed once, on first use, when the bench was not started with --expose-gc).
 // (Kept on the function: module-level bindings below the top-level `await main()` are not initialized yet.)
@@ -165,7 +159,7 @@ async function exportAll(exporter, batches, latencies = []) {
 
 async function main() {
   const { OTLPTraceExporter } = await load('@opentelemetry/exporter-trace-otlp-grpc');
-  const warm = await makeBatches(WARMUP_SPANS);
+  const warm = await paymentSpanBatches(WARMUP_SPANS, BATCH);
 
   const { pinned, serverCpu } = pinClient();
   const receiverCpu = pinned ? serverCpu : undefined;
@@ -191,7 +185,7 @@ async function main() {
     // Alternate the order so that neither receiver always runs on a warmer machine.
     const order = round % 2 === 0 ? ['discard', 'collector'] : ['collector', 'discard'];
     for (const k of order) {
-      const batches = await makeBatches(SPANS_PER_RUN);
+      const batches = await paymentSpanBatches(SPANS_PER_RUN, BATCH);
       collectGarbage();
       const before = await receivers[k].ask('cpu');
       const exporterBefore = process.cpuUsage();

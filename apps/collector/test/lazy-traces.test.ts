@@ -64,6 +64,16 @@ async function captureServer(): Promise<{ url: string; requests: Buffer[] }> {
   return { url: `http://127.0.0.1:${port}`, requests };
 }
 
+/** Sends each batch through the real OTLP/gRPC exporter to `url`, one export at a time; every one must succeed. */
+async function exportAll(url: string, batches: ReadableSpan[][]): Promise<void> {
+  const exporter = new OTLPTraceExporter({ url });
+  for (const batch of batches) {
+    const result = await new Promise<{ code: number }>((resolve) => exporter.export(batch, resolve));
+    expect(result.code).toBe(0);
+  }
+  await exporter.shutdown();
+}
+
 /**
  * Spans of two services through the real SDK: SERVER spans with HTTP attributes (2xx, 5xx, a route, no route), a
  * failing CLIENT child with an exception event and a fingerprint, links, events, arrays, 64-bit integers, doubles,
@@ -172,13 +182,8 @@ describe('OTLP/protobuf traces stored raw with a scanned index', () => {
 
   beforeAll(async () => {
     const capture = await captureServer();
-    const exporter = new OTLPTraceExporter({ url: capture.url });
     sent = makeSpans();
-    for (const batch of sent) {
-      const result = await new Promise<{ code: number }>((resolve) => exporter.export(batch, resolve));
-      expect(result.code).toBe(0);
-    }
-    await exporter.shutdown();
+    await exportAll(capture.url, sent);
     requests = capture.requests;
     expect(requests).toHaveLength(sent.length);
   });
@@ -306,13 +311,7 @@ describe('trace bookkeeping across exports, queries and evictions', () => {
 
   it('answers as the decode-everything path after every export: summaries follow their traces, slots are reused clean', async () => {
     const capture = await captureServer();
-    const exporter = new OTLPTraceExporter({ url: capture.url });
-    const sent = growingTraces();
-    for (const batch of sent) {
-      const result = await new Promise<{ code: number }>((resolve) => exporter.export(batch, resolve));
-      expect(result.code).toBe(0);
-    }
-    await exporter.shutdown();
+    await exportAll(capture.url, growingTraces());
     // Room for about two of the nine traces: they are evicted and their slots taken by new traces while read.
     for (const maxSpans of [10_000, 70]) {
       const limits = { ...DEFAULT_LIMITS, maxSpans };
@@ -564,13 +563,7 @@ describe('a data directory with raw trace exports', () => {
     dirs.push(dataDir);
     const first = await startCollector({ grpcPort: 0, httpPort: 0, uiPort: 0, dataDir });
     running.push(first);
-    const exporter = new OTLPTraceExporter({ url: first.otlpGrpcUrl });
-    const batches = makeSpans();
-    for (const batch of batches) {
-      const result = await new Promise<{ code: number }>((resolve) => exporter.export(batch, resolve));
-      expect(result.code).toBe(0);
-    }
-    await exporter.shutdown();
+    await exportAll(first.otlpGrpcUrl, makeSpans());
     const before = {
       traces: first.query.listTraces({ limit: 1000 }),
       details: first.query.listTraces({ limit: 1000 }).map((t) => first.query.getTrace(t.traceId)),

@@ -1,22 +1,9 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOtlpGrpcSpanExporter } from '../src/export/otlp-grpc-span-exporter.js';
 import { type FakeOtlpServer, startFakeOtlpServer } from './support/fake-otlp-server.js';
-
-function spansNamed(prefix: string, n: number): ReadableSpan[] {
-  const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
-  const tracer = provider.getTracer('exporter-test');
-  for (let i = 0; i < n; i++) tracer.startSpan(`${prefix}-${i}`, { attributes: { i, prefix } }).end();
-  return memory.getFinishedSpans();
-}
+import { finishedSpans } from './support/spans.js';
 
 describe('the OTLP/gRPC span exporter', () => {
   let server: FakeOtlpServer | undefined;
@@ -30,7 +17,7 @@ describe('the OTLP/gRPC span exporter', () => {
   it('delivers exports started back to back, in one tick, each with its own spans', async () => {
     server = await startFakeOtlpServer([{ ok: true }]);
     const exporter = createOtlpGrpcSpanExporter({ url: server.url, timeoutMillis: 10_000 });
-    const batches = [spansNamed('first', 300), spansNamed('second', 40), spansNamed('third', 300)];
+    const batches = [finishedSpans(300, 'first'), finishedSpans(40, 'second'), finishedSpans(300, 'third')];
     const results = await Promise.all(
       batches.map((batch) => new Promise<ExportResult>((resolve) => exporter.export(batch, resolve))),
     );

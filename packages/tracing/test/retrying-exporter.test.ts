@@ -1,24 +1,11 @@
 import { status } from '@grpc/grpc-js';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { retryInfoDelayMs, retryVerdict } from '../src/export/grpc-status.js';
 import { createRetryingExporter } from '../src/export/retrying-exporter.js';
 import { type Answer, type FakeOtlpServer, retryInfoStatus, startFakeOtlpServer } from './support/fake-otlp-server.js';
-
-function someSpans(n: number): ReadableSpan[] {
-  const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
-  const tracer = provider.getTracer('test');
-  for (let i = 0; i < n; i++) tracer.startSpan(`span-${i}`).end();
-  return memory.getFinishedSpans();
-}
+import { finishedSpans } from './support/spans.js';
 
 describe('the retrying OTLP/gRPC exporter against a real gRPC server', () => {
   let server: FakeOtlpServer | undefined;
@@ -36,7 +23,7 @@ describe('the retrying OTLP/gRPC exporter against a real gRPC server', () => {
       maxBackoffMs: 100,
       load: () => new OTLPTraceExporter({ url, timeoutMillis: timeoutMs }),
     });
-    const result = await new Promise<ExportResult>((resolve) => exporter.export(someSpans(3), resolve));
+    const result = await new Promise<ExportResult>((resolve) => exporter.export(finishedSpans(3), resolve));
     await exporter.shutdown();
     return { result, calls: server.calls };
   }

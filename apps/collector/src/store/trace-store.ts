@@ -195,10 +195,9 @@ export class TraceStore {
       result.evictedSpans += n;
       result.evictedTraces++;
       for (let ref = this.#first[oldest]!; ref >= 0; ) {
-        const s = Math.floor(ref / REF_SPAN);
         const b = this.#batch(ref);
         const next = b.next[ref % REF_SPAN]!;
-        if (--b.live === 0) this.#dropBatch(s, b);
+        if (--b.live === 0) this.#dropBatch(b.seq, b);
         ref = next;
       }
       this.#remove(oldest);
