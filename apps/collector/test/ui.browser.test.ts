@@ -364,11 +364,12 @@ suite('the collector web UI in headless Chromium', { timeout: 120_000 }, () => {
     await shoot(page, 'traces');
     await page.getByTestId('filter-status').selectOption('error');
     const row = page.locator(`[data-testid=trace-row][data-trace-id="${sent.traceId}"]`);
+    // The featured trace is in the unfiltered list too: wait for the filtered list before reading its order.
+    await expect.poll(() => page.getByTestId('trace-row').count(), POLL).toBe(5);
     await row.waitFor();
     // Newest first: the request the test follows is the most recent failure.
     expect(await page.getByTestId('trace-row').first().getAttribute('data-trace-id')).toBe(sent.traceId);
     expect(await row.getByTestId('status-pill').textContent()).toBe('Error');
-    await expect.poll(() => page.getByTestId('trace-row').count(), POLL).toBe(5);
     await shoot(page, 'traces-failed');
 
     await row.getByTestId('trace-link').click();
