@@ -113,7 +113,7 @@ async function receiver(kind) {
 }
 
 function startReceiver(kind, cpu) {
-  // BENCH_RECEIVER_NODE_ARGS: extra Node/V8 flags for both receivers (the GC experiments of the collector README).
+  // BENCH_RECEIVER_NODE_ARGS: extra Node/V8 flags for both receivers (the GC experiments of docs/performance/collector.md).
   const extra = process.env.BENCH_RECEIVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = fork(fileURLToPath(import.meta.url), ['receiver', kind], { execArgv: ['--expose-gc', ...extra] });
   if (cpu !== undefined) pin(child.pid, cpu);
