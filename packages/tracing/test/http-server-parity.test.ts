@@ -1,21 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServerInstrumentation } from '../src/instrumentations/http-server.js';
+import { type RawRequest, send } from './support/raw-request.js';
 
 // The lean server instrumentation must emit the very span the stock @opentelemetry/instrumentation-http emits under
 // the stable HTTP semantic conventions: same name, kind, status, attributes and events, request by request.
-
-interface RawRequest {
-  method: string;
-  target: string;
-  headers?: Record<string, string>;
-  version?: '1.0' | '1.1';
-}
 
 const REQUESTS: RawRequest[] = [
   { method: 'GET', target: '/hello', headers: { 'user-agent': 'parity/1.0' } },
@@ -42,22 +35,6 @@ const REQUESTS: RawRequest[] = [
   { method: 'GET', target: '/old', version: '1.0' },
   { method: 'GET', target: '/v6host', headers: { host: '[::1]:8080' } },
 ];
-
-function send(port: number, r: RawRequest): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const headers = { host: `127.0.0.1:${port}`, ...r.headers };
-    if (r.version === '1.0') delete (headers as Record<string, string>).host;
-    const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
-    socket.on('data', () => {});
-    socket.on('end', () => resolve());
-    socket.on('close', () => resolve());
-    socket.on('error', reject);
-    socket.write(
-      `${r.method} ${r.target} HTTP/${r.version ?? '1.1'}\r\n${lines.join('\r\n')}\r\nconnection: close\r\n\r\n`,
-    );
-  });
-}
 
 function comparable(span: ReadableSpan) {
   const attributes = { ...span.attributes };

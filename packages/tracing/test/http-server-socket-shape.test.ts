@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
-import { type Attributes, type Context, context, propagation, type SpanKind, trace } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
 import {
   InMemorySpanExporter,
   type Sampler,
@@ -11,6 +10,7 @@ import {
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServerInstrumentation } from '../src/instrumentations/http-server.js';
+import { send } from './support/raw-request.js';
 
 // Under a ratio sampler, a recorded request and an unrecorded one must leave their sockets with the same own
 // properties in the same order. Node adds some socket properties lazily (the peer address cache on the first
@@ -18,26 +18,20 @@ import { createHttpServerInstrumentation } from '../src/instrumentations/http-se
 // Node's socket and stream code would go megamorphic for every request: the 10 % benchmark lost 1.2 µs of CPU per
 // request to that.
 
-/** Records the requests that carry `x-sample: 1`, and no others. */
-class HeaderSampler implements Sampler {
-  shouldSample(
-    _context: Context,
-    _traceId: string,
-    _name: string,
-    _kind: SpanKind,
-    _attributes: Attributes,
-  ): SamplingResult {
+/** Records the next request when `sampleNext` is set, and no other. */
+class FlagSampler implements Sampler {
+  shouldSample(): SamplingResult {
     return { decision: sampleNext ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD };
   }
   toString(): string {
-    return 'HeaderSampler';
+    return 'FlagSampler';
   }
 }
 
 let sampleNext = false;
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({
-  sampler: new HeaderSampler(),
+  sampler: new FlagSampler(),
   spanProcessors: [new SimpleSpanProcessor(exporter)],
 });
 const instrumentation = createHttpServerInstrumentation({ samplerReadsAttributes: false });
@@ -66,23 +60,12 @@ afterAll(async () => {
   propagation.disable();
 });
 
-/** One request on a connection of its own. */
-function request(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.on('data', () => {});
-    socket.on('close', () => resolve());
-    socket.on('error', reject);
-    socket.write(`GET / HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: close\r\n\r\n`);
-  });
-}
-
 describe('the sockets of recorded and unrecorded requests', () => {
   it('have the same own properties in the same order', async () => {
     sampleNext = true;
-    await request();
+    await send(port, { method: 'GET', target: '/' });
     sampleNext = false;
-    await request();
+    await send(port, { method: 'GET', target: '/' });
     expect(exporter.getFinishedSpans()).toHaveLength(1);
     expect(socketKeys).toHaveLength(2);
     const [recorded, unrecorded] = socketKeys;
