@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
-import { type Context, context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
+import { contextApi } from '../context/api.js';
 
 type Listener = ((...args: unknown[]) => unknown) & { listener?: Listener };
 type Adder = (this: EventEmitter, event: string | symbol, listener: Listener) => EventEmitter;
@@ -13,7 +14,7 @@ interface BindableEmitter {
 
 /** Runs `listener` in `ctx`, with the emitter as `this` (bound to both in {@link wrap}). */
 function runIn(this: EventEmitter, ctx: Context, listener: Listener, ...args: unknown[]): unknown {
-  return context.with(ctx, listener, this, ...args);
+  return contextApi.with(ctx, listener, this, ...args);
 }
 
 // A bound function rather than a closure made here: it stays cheap whatever the bundler does with function names

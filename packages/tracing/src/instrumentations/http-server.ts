@@ -3,9 +3,6 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import {
   type Context,
-  context,
-  propagation,
-  ROOT_CONTEXT,
   type Span,
   SpanKind,
   type SpanOptions,
@@ -17,6 +14,7 @@ import {
 import { RPCType } from '@opentelemetry/core';
 import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { ATTRIBUTE_NAMES, CORRELATION_ID_HEADER, isValidCorrelationId } from '@otelkit/core';
+import { contextApi, propagationApi, rootContext } from '../context/api.js';
 import { requestContext } from '../context/request-context.js';
 import { CORRELATION_BAGGAGE_KEY } from '../propagation/correlation-propagator.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
@@ -64,6 +62,8 @@ interface Traced {
 }
 
 const SERVER: SpanOptions = { kind: SpanKind.SERVER };
+/** `RPCType.HTTP`, read once (the exports of @opentelemetry/core are getters). */
+const RPC_HTTP: RPCType.HTTP = RPCType.HTTP;
 
 /** The correlation id an inbound request brought: its valid header, else a valid baggage entry, else none. */
 function inboundCorrelationId(req: IncomingMessage, extracted: Context): string | undefined {
@@ -72,7 +72,7 @@ function inboundCorrelationId(req: IncomingMessage, extracted: Context): string 
     if (Array.isArray(header)) header = header[0];
     if (isValidCorrelationId(header)) return header;
   }
-  const entry = propagation.getBaggage(extracted)?.getEntry(CORRELATION_BAGGAGE_KEY)?.value;
+  const entry = propagationApi.getBaggage(extracted)?.getEntry(CORRELATION_BAGGAGE_KEY)?.value;
   return isValidCorrelationId(entry) ? entry : undefined;
 }
 
@@ -209,7 +209,7 @@ class HttpServerInstrumentation implements Instrumentation {
       // 10 %, more than the recorded spans themselves cost). Reading it here for every request adds it to every socket
       // at the same point. After a connection's first request, the read is a cached property load.
       void req.socket?.remoteAddress;
-      const extracted = propagation.extract(ROOT_CONTEXT, req.headers);
+      const extracted = propagationApi.extract(rootContext, req.headers);
       const correlationId = inboundCorrelationId(req, extracted);
       const method = req.method || 'GET';
       const span = this.#samplerReadsAttributes
@@ -219,9 +219,9 @@ class HttpServerInstrumentation implements Instrumentation {
             extracted,
           )
         : this.#tracer.startSpan(method, SERVER, extracted);
-      const rpc: RequestRpc = { type: RPCType.HTTP, span };
+      const rpc: RequestRpc = { type: RPC_HTTP, span };
       // One context per request carries the span and the otelkit correlation context together.
-      const request = requestContext(extracted, context.active(), span, rpc, correlationId);
+      const request = requestContext(extracted, contextApi.active(), span, rpc, correlationId);
       ctx = request;
       if (span.isRecording()) {
         if (!this.#samplerReadsAttributes) span.setAttributes(samplingAttributes(req, scheme));
@@ -242,7 +242,7 @@ class HttpServerInstrumentation implements Instrumentation {
       // Instrumentation trouble must never reach the request.
       return Reflect.apply(original, server, args);
     }
-    return context.with(ctx, handle, undefined, original, server, args, state);
+    return contextApi.with(ctx, handle, undefined, original, server, args, state);
   }
 }
 

@@ -1,7 +1,6 @@
 import {
   type Attributes,
   type Context,
-  context,
   type Span,
   type SpanOptions,
   SpanStatusCode,
@@ -9,6 +8,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { ATTRIBUTE_NAMES, serializeError } from '@otelkit/core';
+import { contextApi } from '../context/api.js';
 import { withActiveSpan } from '../context/span-layer.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 
@@ -73,11 +73,11 @@ export function withSpan<T>(
     options = optionsOrFn;
     fn = maybeFn as (span: Span) => T;
   }
-  const parent = options?.context ?? context.active();
+  const parent = options?.context ?? contextApi.active();
   const span = (options?.tracer ?? defaultTracer()).startSpan(name, options, parent);
   let result: T;
   try {
-    result = context.with(withActiveSpan(parent, span), fn, undefined, span);
+    result = contextApi.with(withActiveSpan(parent, span), fn, undefined, span);
   } catch (error) {
     recordError(error, span);
     span.end();
