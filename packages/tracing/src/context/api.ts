@@ -8,7 +8,5 @@ import * as otel from '@opentelemetry/api';
 export const contextApi: typeof otel.context = otel.context;
 /** `propagation` of @opentelemetry/api. */
 export const propagationApi: typeof otel.propagation = otel.propagation;
-/** `trace` of @opentelemetry/api. */
-export const traceApi: typeof otel.trace = otel.trace;
 /** `ROOT_CONTEXT` of @opentelemetry/api. */
 export const rootContext: otel.Context = otel.ROOT_CONTEXT;
