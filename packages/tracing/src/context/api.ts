@@ -10,3 +10,7 @@ export const contextApi: typeof otel.context = otel.context;
 export const propagationApi: typeof otel.propagation = otel.propagation;
 /** `ROOT_CONTEXT` of @opentelemetry/api. */
 export const rootContext: otel.Context = otel.ROOT_CONTEXT;
+/** `trace` of @opentelemetry/api. */
+export const traceApi: typeof otel.trace = otel.trace;
+/** `isSpanContextValid` of @opentelemetry/api. */
+export const isValidSpanContext: typeof otel.isSpanContextValid = otel.isSpanContextValid;

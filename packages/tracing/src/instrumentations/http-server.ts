@@ -1,5 +1,5 @@
 import { errorMonitor } from 'node:events';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import {
   type Context,
@@ -40,6 +40,12 @@ export interface HttpServerInstrumentationOptions {
    * @defaultValue true
    */
   samplerReadsAttributes?: boolean;
+  /**
+   * The headers the global propagator reads, when it reads no others: a request that has none of them is given the
+   * root context as its extracted one, without calling the propagator (which would find nothing). Undefined: every
+   * request is extracted.
+   */
+  inboundHeaders?: readonly string[] | undefined;
 }
 
 /** The RPC metadata instrumentations of frameworks (Express, Fastify) write the matched route into. */
@@ -130,9 +136,9 @@ function handle(original: Emit, server: http.Server, args: IArguments, state: Se
  * the baggage entry, else a new UUID v7) core's context, a span attribute and a baggage entry for the whole handler.
  * It patches `Server.prototype.emit`, which serves CommonJS and ES module apps alike.
  *
- * An unsampled request costs little: header extraction, the sampling decision and one context — no response
- * listeners, no attributes unless the sampler reads them, and the baggage, core's otelkit value and (when the request
- * brought none) the correlation id only if something reads them.
+ * An unsampled request costs little: header extraction (none when the request has none of the propagator's headers),
+ * the sampling decision and one context — no response listeners, no attributes unless the sampler reads them, and the
+ * baggage, core's otelkit value and (when the request brought none) the correlation id only if something reads them.
  */
 class HttpServerInstrumentation implements Instrumentation {
   readonly instrumentationName = `${PACKAGE_NAME}/http-server`;
@@ -140,10 +146,12 @@ class HttpServerInstrumentation implements Instrumentation {
   #config: InstrumentationConfig = { enabled: false };
   #tracer: Tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
   readonly #samplerReadsAttributes: boolean;
+  readonly #inboundHeaders: readonly string[] | undefined;
   #unpatch: (() => void)[] = [];
 
   constructor(options: HttpServerInstrumentationOptions) {
     this.#samplerReadsAttributes = options.samplerReadsAttributes ?? true;
+    this.#inboundHeaders = options.inboundHeaders?.map((name) => name.toLowerCase());
   }
 
   setTracerProvider(provider: TracerProvider): void {
@@ -196,6 +204,16 @@ class HttpServerInstrumentation implements Instrumentation {
     };
   }
 
+  /** Whether `headers` has any the propagator reads (always true when those are not known). */
+  #mayCarryContext(headers: IncomingHttpHeaders): boolean {
+    const names = this.#inboundHeaders;
+    if (names === undefined) return true;
+    for (let i = 0; i < names.length; i++) {
+      if (headers[names[i] as string] !== undefined) return true;
+    }
+    return false;
+  }
+
   #incoming(server: http.Server, original: Emit, args: IArguments, scheme: string): boolean {
     const req = args[1] as IncomingMessage;
     const res = args[2] as ServerResponse;
@@ -209,8 +227,10 @@ class HttpServerInstrumentation implements Instrumentation {
       // 10 %, more than the recorded spans themselves cost). Reading it here for every request adds it to every socket
       // at the same point. After a connection's first request, the read is a cached property load.
       void req.socket?.remoteAddress;
-      const extracted = propagationApi.extract(rootContext, req.headers);
-      const correlationId = inboundCorrelationId(req, extracted);
+      const headers = req.headers;
+      const propagated = this.#mayCarryContext(headers);
+      const extracted = propagated ? propagationApi.extract(rootContext, headers) : rootContext;
+      const correlationId = propagated ? inboundCorrelationId(req, extracted) : undefined;
       const method = req.method || 'GET';
       const span = this.#samplerReadsAttributes
         ? this.#tracer.startSpan(

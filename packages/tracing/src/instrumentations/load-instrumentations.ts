@@ -43,6 +43,8 @@ export const HOOKED_MODULES: Partial<Record<InstrumentationName, string[]>> = {
 export interface LoadOptions {
   /** Whether the sampler may read span attributes (a custom sampler); the built-in ones do not. */
   samplerReadsAttributes?: boolean;
+  /** The headers the global propagator reads, when it reads no others (see the server instrumentation's option). */
+  inboundHeaders?: readonly string[] | undefined;
 }
 
 function create(name: InstrumentationName, options: LoadOptions): Instrumentation[] {
@@ -51,7 +53,10 @@ function create(name: InstrumentationName, options: LoadOptions): Instrumentatio
       // Server side: otelkit's lean instrumentation. Client side: the stock one, outgoing requests only.
       const { HttpInstrumentation } = requireHere('@opentelemetry/instrumentation-http');
       return [
-        createHttpServerInstrumentation({ samplerReadsAttributes: options.samplerReadsAttributes }),
+        createHttpServerInstrumentation({
+          samplerReadsAttributes: options.samplerReadsAttributes,
+          inboundHeaders: options.inboundHeaders,
+        }),
         new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
       ];
     }

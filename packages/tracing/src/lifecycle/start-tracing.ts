@@ -20,6 +20,7 @@ import { createRetryingExporter } from '../export/retrying-exporter.js';
 import { HOOKED_MODULES, loadInstrumentations } from '../instrumentations/load-instrumentations.js';
 import { CorrelationPropagator } from '../propagation/correlation-propagator.js';
 import { StrictTraceContextPropagator } from '../propagation/trace-context.js';
+import { fastDropTracerProvider } from '../spans/fast-drop-tracer.js';
 import { createPooledIdGenerator } from '../spans/pooled-id-generator.js';
 import { resetDefaultTracer } from '../spans/span-helpers.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
@@ -80,6 +81,17 @@ function propagatorFor(names: readonly string[]): TextMapPropagator {
   }
   list.push(new CorrelationPropagator());
   return new CompositePropagator({ propagators: list });
+}
+
+/**
+ * The headers `propagator` reads, when it is made of propagators that read nothing else (W3C trace context and
+ * baggage, and the correlation id): a request with none of them extracts to the root context. Undefined when B3 or
+ * Jaeger is configured, whose `fields()` do not list every header they read (B3 reads both of its encodings, Jaeger
+ * every `uberctx-` header).
+ */
+function extractedHeaders(names: readonly string[], propagator: TextMapPropagator): readonly string[] | undefined {
+  const known = names.every((name) => name === 'tracecontext' || name === 'baggage' || name === 'none');
+  return known ? propagator.fields() : undefined;
 }
 
 function redactorOptions(config: ResolvedTracingConfig, options: RedactorOptions | undefined): RedactorOptions {
@@ -167,21 +179,28 @@ export function startTracing(options: TracingOptions = {}): Tracing {
   if (env.traces.attributeValueLengthLimit !== undefined) {
     spanLimits.attributeValueLengthLimit = env.traces.attributeValueLengthLimit;
   }
+  const sampler = options.sampler ?? samplerFromConfig(env.traces);
+  const ids = createPooledIdGenerator();
   const provider = new NodeTracerProvider({
     resource: defaultResource().merge(resourceFromAttributes(getResource(env).attributes)),
-    sampler: options.sampler ?? samplerFromConfig(env.traces),
+    sampler,
     spanLimits,
     spanProcessors: [processor],
-    idGenerator: createPooledIdGenerator(),
+    idGenerator: ids,
   });
-  provider.register({ propagator: propagatorFor(env.traces.propagators) });
-  const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
+  const propagator = propagatorFor(env.traces.propagators);
+  provider.register({ propagator });
+  // The built-in samplers decide on their arguments alone, so the spans they drop can be made without the SDK; a
+  // custom sampler (it may count, or rate-limit) is asked once per span, by the SDK.
+  const tracers = options.sampler === undefined ? fastDropTracerProvider(provider, sampler, ids) : provider;
+  const tracer = tracers.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
   resetDefaultTracer(tracer);
 
   // The built-in samplers decide on the parent and the trace id alone, so the server instrumentation computes request
   // attributes only for the spans it records; a custom sampler gets them before the span starts.
   const { instrumentations: named, enabled } = loadInstrumentations(config.instrumentations.names, {
     samplerReadsAttributes: options.sampler !== undefined,
+    inboundHeaders: extractedHeaders(env.traces.propagators, propagator),
   });
   const instrumentations: Instrumentation[] = [...named, ...config.instrumentations.custom];
   registerEsmHook(enabled);
@@ -189,7 +208,7 @@ export function startTracing(options: TracingOptions = {}): Tracing {
   // instrumentation that also recorded `http.client.request.duration` would double it whichever package starts first.
   const unregister = registerInstrumentations({
     instrumentations,
-    tracerProvider: provider,
+    tracerProvider: tracers,
     meterProvider: NO_METRICS,
   });
 
