@@ -3,7 +3,7 @@ import type { Collector, Span } from '@otelkit/collector';
 import { ConfigError } from '@otelkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentTraceIds, recordError, startTracing, type Tracing, withSpan } from '../src/index.js';
-import { startTestCollector, waitFor } from './support/harness.js';
+import { startTestCollector, waitFor, withEnv } from './support/harness.js';
 
 class PaymentProcessingException extends Error {
   override name = 'PaymentProcessingException';
@@ -160,19 +160,6 @@ describe('withSpan, recordError and currentTraceIds against the collector', () =
 });
 
 describe('start-up validation', () => {
-  function withEnv<T>(env: Record<string, string>, fn: () => T): T {
-    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-    Object.assign(process.env, env);
-    try {
-      return fn();
-    } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
-  }
-
   it('throws one ConfigError naming each invalid variable', () => {
     const error = withEnv({ OTEL_TRACES_SAMPLER: 'sometimes', OTEL_BSP_MAX_QUEUE_SIZE: '-3' }, () => {
       try {

@@ -5,6 +5,7 @@ import { getContext } from '@otelkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { currentTraceIds, startTracing, type Tracing } from '../src/index.js';
 import { TraceIdRatioSampler } from '../src/spans/trace-id-ratio-sampler.js';
+import { withEnv } from './support/harness.js';
 
 // With a built-in sampler, the server skips the propagator for requests that carry none of its headers, and the spans
 // the sampler drops are made without the SDK. What a service sees and sends on must not change: the ratio, the trace
@@ -32,19 +33,6 @@ function rawGet(port: number, headers: Record<string, string> = {}): Promise<str
     const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`);
     socket.write(`GET /front HTTP/1.1\r\nHost: 127.0.0.1\r\n${lines.join('')}Connection: close\r\n\r\n`);
   });
-}
-
-function withEnv<T>(env: Record<string, string>, fn: () => T): T {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    return fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
 }
 
 interface Seen {

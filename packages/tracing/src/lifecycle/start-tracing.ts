@@ -87,11 +87,14 @@ function propagatorFor(names: readonly string[]): TextMapPropagator {
  * The headers `propagator` reads, when it is made of propagators that read nothing else (W3C trace context and
  * baggage, and the correlation id): a request with none of them extracts to the root context. Undefined when B3 or
  * Jaeger is configured, whose `fields()` do not list every header they read (B3 reads both of its encodings, Jaeger
- * every `uberctx-` header).
+ * every `uberctx-` header), and when the global propagator is not this one (another SDK registered first).
  */
 function extractedHeaders(names: readonly string[], propagator: TextMapPropagator): readonly string[] | undefined {
   const known = names.every((name) => name === 'tracecontext' || name === 'baggage' || name === 'none');
-  return known ? propagator.fields() : undefined;
+  const fields = propagator.fields();
+  const global = propagation.fields();
+  const registered = global.length === fields.length && global.every((field, i) => field === fields[i]);
+  return known && registered ? fields : undefined;
 }
 
 function redactorOptions(config: ResolvedTracingConfig, options: RedactorOptions | undefined): RedactorOptions {

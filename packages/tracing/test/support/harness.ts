@@ -80,3 +80,17 @@ export function stopService(service: ChildService | undefined): Promise<unknown>
   service.child.kill('SIGKILL');
   return service.exited;
 }
+
+/** Runs `fn` with `env` set in `process.env`, then puts every variable back as it was. */
+export function withEnv<T>(env: Record<string, string>, fn: () => T): T {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
