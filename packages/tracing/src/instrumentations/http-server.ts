@@ -204,7 +204,10 @@ class HttpServerInstrumentation implements Instrumentation {
     };
   }
 
-  /** Whether `headers` has any the propagator reads (always true when those are not known). */
+  /**
+   * Whether `headers` has any of the headers the propagator reads. When those are not known (B3, Jaeger, another SDK's
+   * propagator), every request may carry context and is extracted.
+   */
   #mayCarryContext(headers: IncomingHttpHeaders): boolean {
     const names = this.#inboundHeaders;
     if (names === undefined) return true;

@@ -90,7 +90,8 @@ function propagatorFor(names: readonly string[]): TextMapPropagator {
  * every `uberctx-` header), and when the global propagator is not this one (another SDK registered first).
  */
 function extractedHeaders(names: readonly string[], propagator: TextMapPropagator): readonly string[] | undefined {
-  const known = names.every((name) => name === 'tracecontext' || name === 'baggage' || name === 'none');
+  // Core's config has already turned `none` into an empty list.
+  const known = names.every((name) => name === 'tracecontext' || name === 'baggage');
   const fields = propagator.fields();
   const global = propagation.fields();
   const registered = global.length === fields.length && global.every((field, i) => field === fields[i]);
