@@ -25,7 +25,9 @@
 // `callgrind_annotate`. Code that runs only for some requests reaches V8's optimization thresholds later, so its
 // compiling falls inside the window. One run on 2026-11-24: unsampled 71,782 instr/req (71,608 without the
 // compilers), 10% 109,651 (87,824), 100% 144,914 (133,175). In the req/s benchmarks that compiling is over before the
-// clock starts.
+// clock starts. A later window is the steady state for the sampled variants: 50,000→80,000 on 2026-11-24 (pass
+// `50000 80000`; several minutes per variant) counted unsampled 66,462, 10% 72,024 and 100% 121,723 instr/req, so 10%
+// was linear between the two (71,988).
 //   node http-instructions.bench.mjs [n1] [n2]        (12000 24000; needs valgrind; prints a note and exits 0 without it)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
